@@ -1,0 +1,110 @@
+import { createHash } from "node:crypto";
+import { ConfigProblems } from "./config-problem";
+import { ipv6PrefixFromValue, parseIpv6Prefix } from "./ip-prefix";
+
+/** How many /64s a /48 holds. */
+export const SUBNETS_PER_48 = 65536;
+
+/**
+ * The `index`-th /64 of a routed /48 (index 0..65535).
+ *
+ * @example
+ * subnet64Of48("2001:db8:100::/48", 37); // "2001:db8:100:25::/64"
+ */
+export function subnet64Of48(routed48: string, index: number): string {
+  const prefix = parseIpv6Prefix(routed48);
+  if (prefix.length !== 48) throw new RangeError(`${prefix.text} is not a /48`);
+  if (!Number.isInteger(index) || index < 0 || index >= SUBNETS_PER_48) {
+    throw new RangeError(`subnet index ${index} is outside 0..65535`);
+  }
+  return ipv6PrefixFromValue(prefix.first | (BigInt(index) << 64n), 64).text;
+}
+
+/**
+ * A stable subnet index for a host name: the first 16 bits of SHA-256 of the lower-cased name. Stable across
+ * runs, machines and the order of hosts in a stack, so adding a host never renumbers another one.
+ */
+export function hashedSubnetIndex(hostName: string): number {
+  return createHash("sha256").update(hostName.trim().toLowerCase()).digest().readUInt16BE(0);
+}
+
+/** A host asking for a /64 out of the stack's routed /48. */
+export interface SubnetRequest {
+  /** The host's name (its FQDN); hashed when no index is given. */
+  readonly name: string;
+  /** An explicit subnet index 0..65535; wins over the hash. */
+  readonly index?: number;
+}
+
+/** Where a host's /64 came from. */
+export interface SubnetAssignment {
+  readonly prefix: string;
+  readonly index: number;
+  readonly how: "explicit" | "hashed";
+}
+
+/**
+ * Allocates one dedicated /64 per host out of a routed /48, deterministically, and never the same /64 twice.
+ *
+ * A collision is an error rather than a silent probe to the next free slot: probing would make a host's
+ * address depend on which other hosts exist, so adding a host could renumber a running mail server and void
+ * its PTR and reputation. The error names both hosts and a free index to pin one of them with.
+ *
+ * @throws {@link InvalidConfigError} listing every collision and bad index.
+ */
+export function planSubnets(
+  routed48: string,
+  hosts: readonly SubnetRequest[],
+  component = "SubnetPlan",
+  resourceName = routed48,
+): Map<string, SubnetAssignment> {
+  const problems = new ConfigProblems();
+  const prefix = parseIpv6Prefix(routed48);
+  if (prefix.length !== 48) {
+    problems.add("routed48", routed48, `is a /${prefix.length}, not a /48`, "give the routed /48 of your tunnel");
+    problems.throwIfAny(component, resourceName);
+  }
+  const byIndex = new Map<number, string>();
+  const assignments = new Map<string, SubnetAssignment>();
+  const pending: { host: SubnetRequest; index: number; how: "explicit" | "hashed"; position: number }[] = [];
+  const seenNames = new Set<string>();
+  hosts.forEach((host, position) => {
+    if (seenNames.has(host.name)) {
+      problems.add(`hosts[${position}].name`, host.name, "appears twice", "give every host a unique name");
+      return;
+    }
+    if (host.index !== undefined && (!Number.isInteger(host.index) || host.index < 0 || host.index >= SUBNETS_PER_48)) {
+      problems.add(`hosts[${position}].index`, host.index, "is outside 0..65535", "use a whole number from 0 to 65535");
+      return;
+    }
+    seenNames.add(host.name);
+    const how = host.index === undefined ? "hashed" : "explicit";
+    pending.push({ host, index: host.index ?? hashedSubnetIndex(host.name), how, position });
+  });
+  // Explicit indexes first: a pinned host keeps its /64 even when a hashed one lands on it.
+  pending.sort((a, b) => (a.how === b.how ? a.position - b.position : a.how === "explicit" ? -1 : 1));
+  for (const p of pending) {
+    const holder = byIndex.get(p.index);
+    if (holder !== undefined) {
+      problems.add(
+        `hosts[${p.position}].index`,
+        p.host.index ?? `(hash of ${p.host.name})`,
+        `${p.host.name} would get subnet ${p.index}, which ${holder} already has`,
+        `pin one of them with an explicit index, e.g. index: ${firstFreeIndex(byIndex, p.index)}`,
+      );
+      continue;
+    }
+    byIndex.set(p.index, p.host.name);
+    assignments.set(p.host.name, { prefix: subnet64Of48(prefix.text, p.index), index: p.index, how: p.how });
+  }
+  problems.throwIfAny(component, resourceName);
+  return assignments;
+}
+
+function firstFreeIndex(taken: Map<number, string>, from: number): number {
+  for (let i = 1; i <= SUBNETS_PER_48; i++) {
+    const candidate = (from + i) % SUBNETS_PER_48;
+    if (!taken.has(candidate)) return candidate;
+  }
+  return from;
+}

@@ -1,0 +1,101 @@
+import { ConfigProblem } from "./config-problem";
+import { checkPublicIpv6Address, checkPublicIpv6Prefix } from "./public-prefix-check";
+import { containingIpv6Prefix, parseIpv6Address, parseIpv6Prefix, prefixContainsAddress, prefixesOverlap } from "./ip-prefix";
+
+/** The IPv6 side of a Hurricane Electric tunnel, as shown on the tunnel's details page. */
+export interface TunnelPrefixes {
+  /** The client end of the link /64, `…::2`. */
+  readonly linkClientAddress: unknown;
+  /** HE's end of the link /64, `…::1`. */
+  readonly linkServerAddress: unknown;
+  /** The routed /64: the prefix mail is sent from. */
+  readonly routedPrefix: unknown;
+  /** The routed /48, if one was requested. */
+  readonly routed48?: unknown;
+}
+
+/**
+ * Checks a tunnel's prefixes against each other: both link addresses in one /64, the routed /64 neither equal
+ * to nor overlapping the link /64 (mail from the link gets no PTR), and the routed /64 inside the /48 when one
+ * is given. Field names are prefixed with `fieldPrefix` (e.g. `tunnel.`).
+ */
+export function checkTunnelPrefixes(
+  tunnel: TunnelPrefixes,
+  fieldPrefix: string,
+  options: { allowDocumentation?: boolean; routedPrefixFromRouted48?: boolean } = {},
+): ConfigProblem[] {
+  const field = (name: string) => `${fieldPrefix}${name}`;
+  const problems: ConfigProblem[] = [
+    ...checkPublicIpv6Address(tunnel.linkClientAddress, field("linkClientAddress"), options),
+    ...checkPublicIpv6Address(tunnel.linkServerAddress, field("linkServerAddress"), options),
+    ...checkPublicIpv6Prefix(tunnel.routedPrefix, field("routedPrefix"), { ...options, requiredLength: 64 }),
+  ];
+  if (tunnel.routed48 !== undefined) {
+    problems.push(...checkPublicIpv6Prefix(tunnel.routed48, field("routed48"), { ...options, requiredLength: 48 }));
+  }
+  if (problems.length > 0) return problems;
+
+  const client = parseIpv6Address(tunnel.linkClientAddress as string);
+  const server = parseIpv6Address(tunnel.linkServerAddress as string);
+  const link = containingIpv6Prefix(client, 64);
+  const routed = parseIpv6Prefix(tunnel.routedPrefix as string);
+  if (client === server) {
+    problems.push({
+      field: field("linkServerAddress"),
+      value: tunnel.linkServerAddress,
+      problem: "is the same as linkClientAddress",
+      fix: "copy both from the tunnel details: Server IPv6 Address (…::1) and Client IPv6 Address (…::2)",
+    });
+  } else if (!prefixContainsAddress(link, server)) {
+    problems.push({
+      field: field("linkServerAddress"),
+      value: tunnel.linkServerAddress,
+      problem: `is not in the link /64 ${link.text} of linkClientAddress ${client}`,
+      fix: "copy both link addresses from the same tunnel's details page",
+    });
+  }
+  if (prefixesOverlap(link, routed)) {
+    problems.push({
+      field: field("routedPrefix"),
+      value: tunnel.routedPrefix,
+      problem: `is the tunnel's link /64 (${link.text}), which has no rDNS and is not yours to send mail from`,
+      fix: 'use the "Routed /64" from the tunnel details, not the "Client IPv6 Address" network',
+    });
+  }
+  if (tunnel.routed48 !== undefined) {
+    const routed48 = parseIpv6Prefix(tunnel.routed48 as string);
+    if (prefixesOverlap(routed48, link)) {
+      problems.push({
+        field: field("routed48"),
+        value: tunnel.routed48,
+        problem: `overlaps the tunnel's link /64 ${link.text}`,
+        fix: 'use the "Routed /48" from the tunnel details',
+      });
+    } else if (options.routedPrefixFromRouted48 && !prefixesOverlap(routed48, routed)) {
+      problems.push({
+        field: field("routedPrefix"),
+        value: tunnel.routedPrefix,
+        problem: `is not inside routed48 ${routed48.text}`,
+        fix: "allocate the /64 out of the routed /48, or give the routed /64 without routed48",
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Checks that the SMTP source address lies in the dedicated /64: sending from any other address throws away
+ * the point of having one (and its PTR).
+ */
+export function checkSmtpAddressInPrefix(smtpAddress: string, dedicatedPrefix: string, field: string): ConfigProblem[] {
+  const prefix = parseIpv6Prefix(dedicatedPrefix);
+  if (prefixContainsAddress(prefix, smtpAddress)) return [];
+  return [
+    {
+      field,
+      value: smtpAddress,
+      problem: `lies outside the dedicated prefix ${prefix.text}`,
+      fix: `use an address of ${prefix.text} (e.g. ${prefix.address}25) or an interface id such as "::25"`,
+    },
+  ];
+}
