@@ -1,0 +1,105 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as digitalocean from "@pulumi/digitalocean";
+import { AccessArgs, checkAccessArgs, resolveAccess, WORLD_SOURCES } from "./access-args";
+import { checkCloudSshKeys, checkHostName } from "./host-args-check";
+import { commandConnection } from "./ssh-connection";
+import { ConfigProblem, ConfigProblems, containingIpv6Prefix, PrefixSource } from "./net";
+import { types } from "@pulumi/command";
+
+const TYPE = "ipv6-mail:index:DigitalOceanHost";
+
+/** Arguments of {@link DigitalOceanHost}. */
+export interface DigitalOceanHostArgs {
+  /** The host's FQDN; used as the droplet name so DigitalOcean sets the IPv4 PTR. */
+  hostName: string;
+  /** Default `fra1`. */
+  region?: pulumi.Input<string>;
+  /** Default `s-1vcpu-1gb`. */
+  size?: pulumi.Input<string>;
+  /** Default `debian-12-x64` (systemd-networkd and Postfix 3.7, as the host scripts need). */
+  image?: pulumi.Input<string>;
+  /** DigitalOcean SSH key ids or fingerprints to install. */
+  sshKeys: pulumi.Input<string>[];
+  /** The private key matching one of `sshKeys`, for the remote commands (secret). */
+  sshPrivateKey: pulumi.Input<string>;
+  /** Who may SSH in, and which mail ports are open, for the cloud firewall (IPv4 and IPv6 rules). */
+  access: AccessArgs;
+  tags?: pulumi.Input<string>[];
+}
+
+/**
+ * A DigitalOcean droplet for a mail host, with IPv6 enabled and a cloud firewall whose rules cover IPv4 *and*
+ * IPv6.
+ *
+ * The droplet's own IPv6 range is shared with other customers (a /124 out of a shared /64) and DigitalOcean
+ * blocks SMTP over IPv6, so {@link MailServer} only sends IPv6 mail from such a host through a Hurricane
+ * Electric tunnel. The tunnel's traffic is IPv4 protocol 41, which DigitalOcean's firewall can't express, so
+ * the host firewall (not this cloud firewall) guards what arrives inside the tunnel.
+ */
+export class DigitalOceanHost extends pulumi.ComponentResource {
+  readonly droplet: digitalocean.Droplet;
+  readonly firewall: digitalocean.Firewall;
+  readonly ipv4Address: pulumi.Output<string>;
+  /** The droplet's native IPv6 address (shared /64; never the SMTP source). */
+  readonly ipv6Address: pulumi.Output<string>;
+  /** The /64 the native address lies in. */
+  readonly ipv6Prefix: pulumi.Output<string>;
+  readonly prefixSource: PrefixSource = "digitalocean-native";
+  readonly connection: types.input.remote.ConnectionArgs;
+
+  constructor(name: string, args: DigitalOceanHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = new ConfigProblems();
+    problems.addAll(checkDigitalOceanHostArgs(args, ""));
+    problems.throwIfAny("DigitalOceanHost", name);
+    super(TYPE, name, {}, opts);
+
+    const access = resolveAccess(args.access);
+    this.droplet = new digitalocean.Droplet(
+      name,
+      {
+        name: args.hostName,
+        region: args.region ?? "fra1",
+        size: args.size ?? "s-1vcpu-1gb",
+        image: args.image ?? "debian-12-x64",
+        ipv6: true,
+        sshKeys: args.sshKeys,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    this.firewall = new digitalocean.Firewall(
+      name,
+      {
+        dropletIds: [this.droplet.id.apply(Number)],
+        inboundRules: [
+          { protocol: "tcp", portRange: String(access.sshPort), sourceAddresses: [...access.adminSources] },
+          ...access.mailPorts.map((port) => ({ protocol: "tcp", portRange: String(port), sourceAddresses: [...WORLD_SOURCES] })),
+          { protocol: "icmp", sourceAddresses: [...WORLD_SOURCES] },
+        ],
+        outboundRules: [
+          { protocol: "tcp", portRange: "1-65535", destinationAddresses: [...WORLD_SOURCES] },
+          { protocol: "udp", portRange: "1-65535", destinationAddresses: [...WORLD_SOURCES] },
+          { protocol: "icmp", destinationAddresses: [...WORLD_SOURCES] },
+        ],
+      },
+      { parent: this },
+    );
+    this.ipv4Address = this.droplet.ipv4Address;
+    this.ipv6Address = this.droplet.ipv6Address;
+    this.ipv6Prefix = this.droplet.ipv6Address.apply((a) => (a ? containingIpv6Prefix(a, 64).text : ""));
+    this.connection = commandConnection({ host: this.droplet.ipv4Address, privateKey: args.sshPrivateKey });
+    this.registerOutputs({
+      ipv4Address: this.ipv4Address,
+      ipv6Address: this.ipv6Address,
+      ipv6Prefix: this.ipv6Prefix,
+      prefixSource: this.prefixSource,
+    });
+  }
+}
+
+/** Checks {@link DigitalOceanHostArgs}; fields are prefixed with `fieldPrefix`. */
+export function checkDigitalOceanHostArgs(args: DigitalOceanHostArgs, fieldPrefix: string): ConfigProblem[] {
+  const problems = [...checkHostName(args?.hostName, `${fieldPrefix}hostName`), ...checkAccessArgs(args?.access, `${fieldPrefix}access.`)];
+  problems.push(...checkCloudSshKeys(args, fieldPrefix, "DigitalOcean account"));
+  return problems;
+}
