@@ -54,7 +54,8 @@ const KIND_RANGES: readonly KindRange[] = [
 export const DOCUMENTATION_PREFIXES: readonly string[] = ["2001:db8::/32", "3fff::/20"];
 
 function rangeOf(addressOrPrefix: string): { first: bigint; last: bigint } {
-  if (addressOrPrefix.includes("/")) return parseIpv6Prefix(addressOrPrefix);
+  if (typeof addressOrPrefix === "string" && addressOrPrefix.includes("/"))
+    return parseIpv6Prefix(addressOrPrefix);
   const value = ipv6ToBigInt(parseIpv6Address(addressOrPrefix));
   return { first: value, last: value };
 }

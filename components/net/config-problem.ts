@@ -43,7 +43,11 @@ export class InvalidConfigError extends Error {
  * // Invalid HeTunnel "he":
  * //  - mtu = 9000: must be 1280..1480. Fix: use 1480
  */
-export function formatProblems(component: string, resourceName: string, problems: readonly ConfigProblem[]): string {
+export function formatProblems(
+  component: string,
+  resourceName: string,
+  problems: readonly ConfigProblem[],
+): string {
   const lines = problems.map((p) => ` - ${p.field} = ${describeValue(p.value)}: ${p.problem}. Fix: ${p.fix}`);
   return [`Invalid ${component} "${resourceName}":`, ...lines].join("\n");
 }

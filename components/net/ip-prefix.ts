@@ -36,10 +36,30 @@ function hostMask(bits: number, length: number): bigint {
   return (1n << BigInt(bits - length)) - 1n;
 }
 
+/** The message for a value that is not text at all (a number, `undefined`, an object from a config file). */
+function notAStringMessage(value: unknown, expected: string): string {
+  return `${describeNonString(value)} is not a string; expected ${expected}`;
+}
+
+function describeNonString(value: unknown): string {
+  if (value === undefined) return "(not set)";
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 function toAddress6(text: string): Address6 {
+  if (typeof text !== "string") {
+    throw new IpParseError(String(text), notAStringMessage(text, "an IPv6 address or prefix"));
+  }
   const trimmed = text.trim();
   if (trimmed.includes("%")) {
-    throw new IpParseError(text, `"${text}" carries a zone index (%…); zones only make sense for link-local use`);
+    throw new IpParseError(
+      text,
+      `"${text}" carries a zone index (%…); zones only make sense for link-local use`,
+    );
   }
   if (!Address6.isValid(trimmed)) {
     throw new IpParseError(text, `"${text}" is not an IPv6 address or prefix`);
@@ -59,7 +79,10 @@ export function formatIpv6(value: bigint): string {
  * parseIpv6Address("2001:DB8:0:0::25"); // "2001:db8::25"
  */
 export function parseIpv6Address(text: string): string {
-  if (typeof text !== "string" || text.includes("/")) {
+  if (typeof text !== "string") {
+    throw new IpParseError(String(text), notAStringMessage(text, "a single IPv6 address"));
+  }
+  if (text.includes("/")) {
     throw new IpParseError(String(text), `"${text}" is not a single IPv6 address (it has a prefix length)`);
   }
   return toAddress6(text).correctForm();
@@ -88,7 +111,10 @@ export function ipv6ToBigInt(address: string): bigint {
  * parseIpv6Prefix("2001:0DB8:25:0::/64").text; // "2001:db8:25::/64"
  */
 export function parseIpv6Prefix(text: string): Ipv6Prefix {
-  if (typeof text !== "string" || !text.includes("/")) {
+  if (typeof text !== "string") {
+    throw new IpParseError(String(text), notAStringMessage(text, "an IPv6 prefix such as 2001:db8:25::/64"));
+  }
+  if (!text.includes("/")) {
     throw new IpParseError(String(text), `"${text}" has no prefix length; write it as address/length`);
   }
   const lengthText = text.trim().split("/")[1];
@@ -139,7 +165,10 @@ function toAddress4(text: string): Address4 {
 
 /** Parses a single IPv4 address to dotted-quad form. */
 export function parseIpv4Address(text: string): string {
-  if (typeof text !== "string" || text.includes("/")) {
+  if (typeof text !== "string") {
+    throw new IpParseError(String(text), notAStringMessage(text, "a single IPv4 address"));
+  }
+  if (text.includes("/")) {
     throw new IpParseError(String(text), `"${text}" is not a single IPv4 address (it has a prefix length)`);
   }
   return toAddress4(text).correctForm();
@@ -157,7 +186,10 @@ export function isIpv4Address(text: string): boolean {
 
 /** Parses an IPv4 prefix such as `203.0.113.0/24`; host bits must be zero. */
 export function parseIpv4Prefix(text: string): Ipv4Prefix {
-  if (typeof text !== "string" || !text.includes("/")) {
+  if (typeof text !== "string") {
+    throw new IpParseError(String(text), notAStringMessage(text, "an IPv4 prefix such as 192.0.2.0/24"));
+  }
+  if (!text.includes("/")) {
     throw new IpParseError(String(text), `"${text}" has no prefix length; write it as address/length`);
   }
   const lengthText = text.trim().split("/")[1];
@@ -194,7 +226,10 @@ export function tryParseIpv4Prefix(text: string): Ipv4Prefix | undefined {
  * parseCidr("192.0.2.7"); // { family: 4, prefix: { text: "192.0.2.7/32", … } }
  */
 export function parseCidr(text: string): Cidr {
-  const trimmed = String(text).trim();
+  if (typeof text !== "string") {
+    throw new IpParseError(String(text), notAStringMessage(text, "an IPv4 or IPv6 address or network"));
+  }
+  const trimmed = text.trim();
   const withLength = trimmed.includes("/") ? trimmed : `${trimmed}/${trimmed.includes(":") ? 128 : 32}`;
   if (trimmed.includes(":")) return { family: 6, prefix: parseIpv6Prefix(withLength) };
   return { family: 4, prefix: parseIpv4Prefix(withLength) };
@@ -209,8 +244,14 @@ export function tryParseCidr(text: string): Cidr | undefined {
   }
 }
 
+/** A numeric address range of one family; every prefix is one. */
+export interface AddressRange {
+  readonly first: bigint;
+  readonly last: bigint;
+}
+
 /** Whether `outer` contains every address of `inner` (same family). */
-export function prefixContainsPrefix(outer: Ipv6Prefix | Ipv4Prefix, inner: Ipv6Prefix | Ipv4Prefix): boolean {
+export function prefixContainsPrefix(outer: AddressRange, inner: AddressRange): boolean {
   return outer.first <= inner.first && inner.last <= outer.last;
 }
 
@@ -221,6 +262,6 @@ export function prefixContainsAddress(prefix: Ipv6Prefix, address: string): bool
 }
 
 /** Whether two prefixes of the same family share at least one address. */
-export function prefixesOverlap(a: Ipv6Prefix | Ipv4Prefix, b: Ipv6Prefix | Ipv4Prefix): boolean {
+export function prefixesOverlap(a: AddressRange, b: AddressRange): boolean {
   return a.first <= b.last && b.first <= a.last;
 }

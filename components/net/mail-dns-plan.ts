@@ -1,6 +1,12 @@
 import { ConfigProblems } from "./config-problem";
 import { checkPublicIpv6Address } from "./public-prefix-check";
-import { isIpv4Address, parseIpv6Address } from "./ip-prefix";
+import {
+  isIpv4Address,
+  parseIpv4Address,
+  parseIpv6Address,
+  prefixContainsAddress,
+  tryParseCidr,
+} from "./ip-prefix";
 import { ptrOwnerName } from "./reverse-dns";
 import { buildSpfRecord, parseSpf, splitTxt255 } from "./spf-record";
 
@@ -59,7 +65,11 @@ export function isDomainName(text: unknown): text is string {
  *
  * @throws {@link InvalidConfigError} naming every bad field.
  */
-export function planMailDns(spec: MailDnsSpec, component = "MailDns", resourceName = spec.hostName): DnsRecordPlan[] {
+export function planMailDns(
+  spec: MailDnsSpec,
+  component = "MailDns",
+  resourceName = spec.hostName,
+): DnsRecordPlan[] {
   const problems = new ConfigProblems();
   const zone = String(spec.zone ?? "").toLowerCase();
   const hostName = String(spec.hostName ?? "").toLowerCase();
@@ -67,42 +77,138 @@ export function planMailDns(spec: MailDnsSpec, component = "MailDns", resourceNa
     problems.add("zone", spec.zone, "is not a domain name", 'give the mail domain, e.g. "example.org"');
   }
   if (!isDomainName(hostName)) {
-    problems.add("hostName", spec.hostName, "is not a fully qualified domain name", 'give the host FQDN, e.g. "mx1.example.org"');
+    problems.add(
+      "hostName",
+      spec.hostName,
+      "is not a fully qualified domain name",
+      'give the host FQDN, e.g. "mx1.example.org"',
+    );
   } else if (isDomainName(zone) && hostName !== zone && !hostName.endsWith(`.${zone}`)) {
-    problems.add("hostName", spec.hostName, `is not inside the zone ${zone}`, `use a name under ${zone}, e.g. mx1.${zone}`);
+    problems.add(
+      "hostName",
+      spec.hostName,
+      `is not inside the zone ${zone}`,
+      `use a name under ${zone}, e.g. mx1.${zone}`,
+    );
   }
-  problems.addAll(checkPublicIpv6Address(spec.smtpAddress, "smtpAddress", { allowDocumentation: spec.allowDocumentation }));
+  const smtpProblems = checkPublicIpv6Address(spec.smtpAddress, "smtpAddress", {
+    allowDocumentation: spec.allowDocumentation,
+  });
+  problems.addAll(smtpProblems);
   if (spec.ipv4Address !== undefined && !isIpv4Address(spec.ipv4Address)) {
-    problems.add("ipv4Address", spec.ipv4Address, "is not an IPv4 address", "give the host's public IPv4 address, or leave it unset");
+    problems.add(
+      "ipv4Address",
+      spec.ipv4Address,
+      "is not an IPv4 address",
+      "give the host's public IPv4 address, or leave it unset",
+    );
   }
+  checkSpfIpv6(spec, smtpProblems.length === 0, problems);
   const ttl = spec.ttl ?? 3600;
   const aaaaTtl = spec.aaaaTtl ?? ttl;
-  const ttls: [string, number][] = [["ttl", ttl]];
+  const ttls: [string, unknown][] = [["ttl", ttl]];
   if (spec.aaaaTtl !== undefined) ttls.push(["aaaaTtl", spec.aaaaTtl]);
   for (const [field, value] of ttls) {
-    if (!Number.isInteger(value) || value < 60 || value > 86400) {
-      problems.add(field, value, "must be a whole number of seconds from 60 to 86400", "use 3600, or 300 while rolling out");
+    if (!Number.isInteger(value) || (value as number) < 60 || (value as number) > 86400) {
+      problems.add(
+        field,
+        value,
+        "must be a whole number of seconds from 60 to 86400",
+        "use 3600, or 300 while rolling out",
+      );
     }
   }
+  const mxPriority: unknown = spec.mxPriority ?? 10;
+  if (!Number.isInteger(mxPriority) || (mxPriority as number) < 0 || (mxPriority as number) > 65535) {
+    problems.add(
+      "mxPriority",
+      spec.mxPriority,
+      "must be a whole number from 0 to 65535",
+      "use 10 (lower is preferred)",
+    );
+  }
+  if (spec.spfAll !== undefined && spec.spfAll !== "-all" && spec.spfAll !== "~all") {
+    problems.add(
+      "spfAll",
+      spec.spfAll,
+      'must be "-all" or "~all"',
+      'use "-all" (or "~all" while migrating); anything else lets any host send as the domain',
+    );
+  }
+  const mechanisms: unknown = spec.spfMechanisms ?? [];
+  if (!Array.isArray(mechanisms) || mechanisms.some((m) => typeof m !== "string")) {
+    problems.add(
+      "spfMechanisms",
+      spec.spfMechanisms,
+      "is not a list of SPF mechanisms",
+      'give a list such as ["include:_spf.relay.example"]',
+    );
+  } else {
+    // The user's mechanisms alone: the address fields are checked above and reported under their own names.
+    for (const problem of parseSpf(buildSpfRecord({ mechanisms, all: spec.spfAll })).problems) {
+      problems.add(
+        "spfMechanisms",
+        spec.spfMechanisms ?? [],
+        `make an invalid SPF record (${problem})`,
+        "remove or correct the offending mechanism",
+      );
+    }
+  }
+  problems.throwIfAny(component, resourceName);
+
   const spf = buildSpfRecord({
-    ipv4: spec.ipv4Address ? [spec.ipv4Address] : [],
+    ipv4: spec.ipv4Address ? [parseIpv4Address(spec.ipv4Address)] : [],
     ipv6: [spec.spfIpv6],
     mechanisms: spec.spfMechanisms,
     all: spec.spfAll,
   });
-  for (const problem of parseSpf(spf).problems) {
-    problems.add("spfMechanisms", spec.spfMechanisms ?? [], `make an invalid SPF record (${problem})`, "remove or correct the offending mechanism");
-  }
-  problems.throwIfAny(component, resourceName);
-
   const smtpAddress = parseIpv6Address(spec.smtpAddress);
-  const txt = splitTxt255(spf).map((part) => `"${part}"`).join(" ");
+  const txt = splitTxt255(spf)
+    .map((part) => `"${part}"`)
+    .join(" ");
   const records: DnsRecordPlan[] = [];
-  if (spec.ipv4Address) records.push({ type: "A", name: hostName, content: spec.ipv4Address, ttl });
+  if (spec.ipv4Address)
+    records.push({ type: "A", name: hostName, content: parseIpv4Address(spec.ipv4Address), ttl });
   records.push({ type: "AAAA", name: hostName, content: smtpAddress, ttl: aaaaTtl });
-  if (spec.mx ?? true) records.push({ type: "MX", name: zone, content: hostName, ttl, priority: spec.mxPriority ?? 10 });
+  if (spec.mx ?? true)
+    records.push({ type: "MX", name: zone, content: hostName, ttl, priority: mxPriority as number });
   records.push({ type: "TXT", name: zone, content: txt, ttl });
   if (hostName !== zone) records.push({ type: "TXT", name: hostName, content: txt, ttl });
   records.push({ type: "PTR", name: ptrOwnerName(smtpAddress), content: hostName, ttl });
   return records;
+}
+
+/** SPF must not authorize more than one site's allocation: a /48 is the most a tunnel broker routes to one user. */
+const WIDEST_SPF_IPV6_LENGTH = 48;
+
+/**
+ * Checks `spfIpv6`: an IPv6 address or network that covers the SMTP address (or SPF fails for the mail it is
+ * meant to authorize) and is no wider than a /48 (or it authorizes strangers to send as the domain).
+ */
+function checkSpfIpv6(spec: MailDnsSpec, smtpAddressValid: boolean, problems: ConfigProblems): void {
+  const cidr = typeof spec.spfIpv6 === "string" ? tryParseCidr(spec.spfIpv6) : undefined;
+  if (cidr === undefined || cidr.family !== 6) {
+    problems.add(
+      "spfIpv6",
+      spec.spfIpv6,
+      "is not an IPv6 address or network",
+      'give the dedicated /64 (e.g. "2001:470:1f0b:25::/64") or the SMTP address itself',
+    );
+    return;
+  }
+  if (cidr.prefix.length < WIDEST_SPF_IPV6_LENGTH) {
+    problems.add(
+      "spfIpv6",
+      spec.spfIpv6,
+      `is a /${cidr.prefix.length}, which authorizes addresses that are not yours to send as this domain`,
+      "give the dedicated /64 or the SMTP address itself",
+    );
+  } else if (smtpAddressValid && !prefixContainsAddress(cidr.prefix, spec.smtpAddress)) {
+    problems.add(
+      "spfIpv6",
+      spec.spfIpv6,
+      `does not cover smtpAddress ${parseIpv6Address(spec.smtpAddress)}, so SPF would fail for the mail it sends`,
+      "give the dedicated /64 that holds smtpAddress, or smtpAddress itself",
+    );
+  }
 }

@@ -56,19 +56,22 @@ const OWNERSHIP: Record<PrefixSource, Ownership> = {
   unknown: {
     dedicated: false,
     source: "unknown",
-    reason: "nothing says this /64 is yours alone; blocklists list whole /64s, so a neighbour's spam would be yours",
+    reason:
+      "nothing says this /64 is yours alone; blocklists list whole /64s, so a neighbour's spam would be yours",
   },
 };
 
 /**
  * Classifies a prefix by its source. Used by the components to refuse to send mail from a shared range, and
- * by the policy pack to judge stacks built without this package.
+ * by the policy pack to judge stacks built without this package. Any text that is not a known source
+ * (user input is not checked by the type system) is `unknown`, which is not dedicated.
  *
  * @example
  * prefixOwnership("digitalocean-native").dedicated; // false
  */
 export function prefixOwnership(source: PrefixSource): Ownership {
-  return OWNERSHIP[source] ?? OWNERSHIP.unknown;
+  // Own keys only: user input such as "constructor" must not reach Object.prototype.
+  return Object.hasOwn(OWNERSHIP, source) ? OWNERSHIP[source] : OWNERSHIP.unknown;
 }
 
 /** All known prefix sources, for validation of user input. */

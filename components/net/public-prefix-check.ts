@@ -14,7 +14,13 @@ export interface PublicCheckOptions {
   requiredLength?: number;
 }
 
-function kindProblems(text: string, field: string, options: PublicCheckOptions): ConfigProblem[] {
+/** Problems of an address or prefix's kind; `text` is its canonical form, `value` what the user gave. */
+function kindProblems(
+  text: string,
+  value: unknown,
+  field: string,
+  options: PublicCheckOptions,
+): ConfigProblem[] {
   const kind = ipv6AddressKind(text);
   if (kind === "global-unicast") return [];
   if (kind === "documentation") {
@@ -22,7 +28,7 @@ function kindProblems(text: string, field: string, options: PublicCheckOptions):
     return [
       {
         field,
-        value: text,
+        value,
         problem: `${text} lies in ${describeIpv6AddressKind(text)}, which is never routed on the internet`,
         fix: "use the prefix your tunnel broker or provider assigned; only lab/test stacks may set allowDocumentationPrefixes: true",
       },
@@ -31,7 +37,7 @@ function kindProblems(text: string, field: string, options: PublicCheckOptions):
   return [
     {
       field,
-      value: text,
+      value,
       problem: `${text} is ${describeIpv6AddressKind(text)}, not a public (global unicast) address`,
       fix: "use a global unicast prefix from 2000::/3, such as your HE routed /64 or your Hetzner server's /64",
     },
@@ -46,9 +52,20 @@ function kindProblems(text: string, field: string, options: PublicCheckOptions):
  * checkPublicIpv6Prefix("2001:db8:25::1/64", "routedPrefix", { requiredLength: 64 });
  * // [{ field: "routedPrefix", problem: "… has host bits set; the network is 2001:db8:25::/64", … }]
  */
-export function checkPublicIpv6Prefix(text: unknown, field: string, options: PublicCheckOptions = {}): ConfigProblem[] {
+export function checkPublicIpv6Prefix(
+  text: unknown,
+  field: string,
+  options: PublicCheckOptions = {},
+): ConfigProblem[] {
   if (typeof text !== "string" || text.trim() === "") {
-    return [{ field, value: text, problem: "is missing or not a string", fix: 'give an IPv6 prefix such as "2001:470:1f0b:25::/64"' }];
+    return [
+      {
+        field,
+        value: text,
+        problem: "is missing or not a string",
+        fix: 'give an IPv6 prefix such as "2001:470:1f0b:25::/64"',
+      },
+    ];
   }
   let prefixText: string;
   try {
@@ -70,16 +87,27 @@ export function checkPublicIpv6Prefix(text: unknown, field: string, options: Pub
   } catch (error) {
     return [parseProblem(error, text, field, "an IPv6 prefix such as 2001:470:1f0b:25::/64")];
   }
-  return kindProblems(prefixText, field, options);
+  return kindProblems(prefixText, text, field, options);
 }
 
 /** Checks that a text is a single public IPv6 address (see {@link checkPublicIpv6Prefix}). */
-export function checkPublicIpv6Address(text: unknown, field: string, options: PublicCheckOptions = {}): ConfigProblem[] {
+export function checkPublicIpv6Address(
+  text: unknown,
+  field: string,
+  options: PublicCheckOptions = {},
+): ConfigProblem[] {
   if (typeof text !== "string" || text.trim() === "") {
-    return [{ field, value: text, problem: "is missing or not a string", fix: 'give an IPv6 address such as "2001:470:1f0b:25::25"' }];
+    return [
+      {
+        field,
+        value: text,
+        problem: "is missing or not a string",
+        fix: 'give an IPv6 address such as "2001:470:1f0b:25::25"',
+      },
+    ];
   }
   try {
-    return kindProblems(parseIpv6Address(text), field, options);
+    return kindProblems(parseIpv6Address(text), text, field, options);
   } catch (error) {
     return [parseProblem(error, text, field, "a single IPv6 address such as 2001:470:1f0b:25::25")];
   }

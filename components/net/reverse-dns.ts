@@ -33,6 +33,8 @@ export function reverseZoneName(prefixText: string): string {
       `${prefix.text} is not nibble-aligned (its length is not a multiple of 4), so it has no single ip6.arpa zone`,
     );
   }
-  const labels = nibbles(prefix.first).slice(0, prefix.length / 4).reverse();
+  const labels = nibbles(prefix.first)
+    .slice(0, prefix.length / 4)
+    .reverse();
   return [...labels, "ip6", "arpa"].join(".");
 }

@@ -16,7 +16,10 @@ export const DEFAULT_SMTP_INTERFACE_ID = "::25";
  * serviceAddress("2001:db8:25::/64", "::a:25");           // "2001:db8:25::a:25"
  * serviceAddress("2001:db8:25::/64", "2001:db8:25::1");   // "2001:db8:25::1"
  */
-export function serviceAddress(prefix64: string, interfaceIdOrAddress: string = DEFAULT_SMTP_INTERFACE_ID): string {
+export function serviceAddress(
+  prefix64: string,
+  interfaceIdOrAddress: string = DEFAULT_SMTP_INTERFACE_ID,
+): string {
   const prefix = parseIpv6Prefix(prefix64);
   const candidate = ipv6ToBigInt(parseIpv6Address(interfaceIdOrAddress));
   const hostMask = (1n << BigInt(128 - prefix.length)) - 1n;

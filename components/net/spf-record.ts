@@ -44,11 +44,59 @@ function parseTerm(text: string): SpfTerm | string {
   const value = match[3] === undefined ? undefined : separator === "/" ? `/${match[3]}` : match[3];
   if (name === "ip4" || name === "ip6") {
     const cidr = value === undefined ? undefined : tryParseCidr(value);
-    if (!cidr || cidr.family !== (name === "ip4" ? 4 : 6)) return `"${text}" does not hold a valid ${name} address or network`;
+    if (!cidr || cidr.family !== (name === "ip4" ? 4 : 6))
+      return `"${text}" does not hold a valid ${name} address or network`;
   }
   if ((name === "include" || name === "exists") && !value) return `"${text}" needs a domain`;
   if (name === "all" && value !== undefined) return `"${text}": all takes no argument`;
   return { qualifier, name, value, kind: "mechanism", text };
+}
+
+/** A parsed record plus whether it is free of syntax errors (which make receivers answer permerror). */
+interface SpfAnalysis {
+  readonly parsed: ParsedSpf;
+  readonly syntaxValid: boolean;
+}
+
+function analyseSpf(text: string): SpfAnalysis {
+  const problems: string[] = [];
+  let syntaxValid = true;
+  const words = String(text)
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== "");
+  if (words[0]?.toLowerCase() !== "v=spf1") {
+    problems.push('an SPF record must start with "v=spf1"');
+    syntaxValid = false;
+  }
+  const terms: SpfTerm[] = [];
+  let all: string | undefined;
+  const modifierCounts = new Map<string, number>();
+  for (const word of words.slice(words[0]?.toLowerCase() === "v=spf1" ? 1 : 0)) {
+    const term = parseTerm(word);
+    if (typeof term === "string") {
+      problems.push(term);
+      syntaxValid = false;
+      continue;
+    }
+    if (all !== undefined && term.kind === "mechanism") {
+      problems.push(`"${term.text}" comes after "${all}" and is never evaluated`);
+    }
+    if (term.kind === "modifier") modifierCounts.set(term.name, (modifierCounts.get(term.name) ?? 0) + 1);
+    if (term.name === "all" && all === undefined) all = `${term.qualifier}all`;
+    terms.push(term);
+  }
+  for (const name of ["redirect", "exp"]) {
+    if ((modifierCounts.get(name) ?? 0) > 1) {
+      problems.push(`the ${name}= modifier appears more than once`);
+      syntaxValid = false;
+    }
+  }
+  const lookupCount = terms.filter((t) => LOOKUP_TERMS.has(t.name)).length;
+  if (lookupCount > SPF_LOOKUP_LIMIT) {
+    problems.push(`${lookupCount} terms cause DNS lookups; SPF allows at most ${SPF_LOOKUP_LIMIT}`);
+  }
+  return { parsed: { terms, all, lookupCount, problems }, syntaxValid };
 }
 
 /**
@@ -59,41 +107,17 @@ function parseTerm(text: string): SpfTerm | string {
  * parseSpf("v=spf1 ip6:2001:db8:25::/64 include:_spf.example.net -all").lookupCount; // 1
  */
 export function parseSpf(text: string): ParsedSpf {
-  const problems: string[] = [];
-  const words = String(text).trim().split(/\s+/).filter((w) => w !== "");
-  if (words[0]?.toLowerCase() !== "v=spf1") {
-    problems.push('an SPF record must start with "v=spf1"');
-  }
-  const terms: SpfTerm[] = [];
-  let all: string | undefined;
-  const modifierCounts = new Map<string, number>();
-  for (const word of words.slice(words[0]?.toLowerCase() === "v=spf1" ? 1 : 0)) {
-    const term = parseTerm(word);
-    if (typeof term === "string") {
-      problems.push(term);
-      continue;
-    }
-    if (all !== undefined && term.kind === "mechanism") {
-      problems.push(`"${term.text}" comes after "${all}" and is never evaluated`);
-    }
-    if (term.kind === "modifier") modifierCounts.set(term.name, (modifierCounts.get(term.name) ?? 0) + 1);
-    if (term.name === "all") all = `${term.qualifier === "+" ? "+" : term.qualifier}all`;
-    terms.push(term);
-  }
-  for (const name of ["redirect", "exp"]) {
-    if ((modifierCounts.get(name) ?? 0) > 1) problems.push(`the ${name}= modifier appears more than once`);
-  }
-  const lookupCount = terms.filter((t) => LOOKUP_TERMS.has(t.name)).length;
-  if (lookupCount > SPF_LOOKUP_LIMIT) {
-    problems.push(`${lookupCount} terms cause DNS lookups; SPF allows at most ${SPF_LOOKUP_LIMIT}`);
-  }
-  return { terms, all, lookupCount, problems };
+  return analyseSpf(text).parsed;
 }
 
 /**
  * Whether an SPF record authorizes an IPv6 sender, evaluated the way a receiver does, term by term in order,
  * as far as that is possible without DNS. `"unknown"` when a term that needs DNS (include, a, mx, exists,
- * ptr, redirect) decides or could decide before a matching `ip6:` term.
+ * ptr) decides or could decide before a matching `ip6:` term, or when no mechanism matches and a
+ * `redirect=` would decide (redirect is only followed after every mechanism failed, RFC 7208 §6.1).
+ *
+ * A record that is not SPF (no `v=spf1`) or has a syntax error anywhere authorizes nobody: receivers answer
+ * "none" or "permerror" (RFC 7208 §4.5, §4.6) whatever the terms say, so the answer is `false`.
  *
  * @example
  * spfAuthorizesIpv6("v=spf1 ip6:2001:db8:25::/64 -all", "2001:db8:25::25"); // true
@@ -101,18 +125,16 @@ export function parseSpf(text: string): ParsedSpf {
  */
 export function spfAuthorizesIpv6(text: string, address: string): boolean | "unknown" {
   const value = ipv6ToBigInt(parseIpv6Address(address));
-  const parsed = parseSpf(text);
+  const { parsed, syntaxValid } = analyseSpf(text);
+  if (!syntaxValid) return false;
   let undecidable = false;
   for (const term of parsed.terms) {
-    if (term.kind === "modifier") {
-      if (term.name === "redirect") undecidable = true;
-      continue;
-    }
+    // Modifiers never match; redirect= is looked at below, once every mechanism has failed.
+    if (term.kind === "modifier") continue;
     if (term.name === "ip6" && term.value !== undefined) {
       const cidr = tryParseCidr(term.value);
       if (cidr && cidr.prefix.first <= value && value <= cidr.prefix.last) {
-        if (term.qualifier === "+") return undecidable ? "unknown" : true;
-        return undecidable ? "unknown" : false;
+        return undecidable ? "unknown" : term.qualifier === "+";
       }
       continue;
     }
@@ -120,7 +142,8 @@ export function spfAuthorizesIpv6(text: string, address: string): boolean | "unk
     if (term.name === "all") return undecidable ? "unknown" : term.qualifier === "+";
     undecidable = true;
   }
-  return undecidable ? "unknown" : false;
+  const redirect = parsed.terms.some((t) => t.kind === "modifier" && t.name === "redirect");
+  return undecidable || redirect ? "unknown" : false;
 }
 
 /** Options of {@link buildSpfRecord}. */
@@ -136,9 +159,26 @@ export interface SpfRecordSpec {
 }
 
 /**
+ * The canonical text of an `ip4:`/`ip6:` term, so that one network written two ways is recognised as a
+ * duplicate: lower case, RFC 5952 address, no `+` (the default qualifier), and no `/32` or `/128` (a bare
+ * address means the same). Other terms, and ones that do not parse, are returned unchanged.
+ */
+function canonicalSpfTerm(term: string): string {
+  const match = /^([+\-~?]?)(ip[46]):(.+)$/i.exec(term);
+  if (!match) return term;
+  const name = match[2].toLowerCase();
+  const cidr = tryParseCidr(match[3]);
+  if (!cidr || cidr.family !== (name === "ip4" ? 4 : 6)) return term;
+  const fullLength = cidr.family === 4 ? 32 : 128;
+  const network = cidr.prefix.length === fullLength ? cidr.prefix.address : cidr.prefix.text;
+  return `${match[1] === "+" ? "" : match[1]}${name}:${network}`;
+}
+
+/**
  * Builds an SPF record: `v=spf1`, the IPv4 and IPv6 senders, the user's mechanisms, then the `all` policy. Any
  * `all` or `v=spf1` in the user's mechanisms is dropped (the record has exactly one of each); duplicate terms
- * are removed.
+ * are removed, `ip4:`/`ip6:` ones compared as networks (`ip6:2001:DB8:0::/64` and `+ip6:2001:db8::/64` are
+ * one term, written canonically).
  *
  * @example
  * buildSpfRecord({ ipv4: ["192.0.2.10"], ipv6: ["2001:db8:25::/64"] });
@@ -149,7 +189,7 @@ export function buildSpfRecord(spec: SpfRecordSpec): string {
     ...(spec.ipv4 ?? []).map((a) => `ip4:${a}`),
     ...(spec.ipv6 ?? []).map((a) => `ip6:${a}`),
     ...(spec.mechanisms ?? []).filter((m) => !/^[+\-~?]?all$/i.test(m) && m.toLowerCase() !== "v=spf1"),
-  ];
+  ].map(canonicalSpfTerm);
   return ["v=spf1", ...new Set(terms), spec.all ?? "-all"].join(" ");
 }
 

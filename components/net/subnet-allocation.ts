@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { ConfigProblems } from "./config-problem";
-import { ipv6PrefixFromValue, parseIpv6Prefix } from "./ip-prefix";
+import { Ipv6Prefix, ipv6PrefixFromValue, parseIpv6Prefix } from "./ip-prefix";
 
 /** How many /64s a /48 holds. */
 export const SUBNETS_PER_48 = 65536;
@@ -50,7 +50,8 @@ export interface SubnetAssignment {
  * address depend on which other hosts exist, so adding a host could renumber a running mail server and void
  * its PTR and reputation. The error names both hosts and a free index to pin one of them with.
  *
- * @throws {@link InvalidConfigError} listing every collision and bad index.
+ * @throws {@link InvalidConfigError} listing every collision, bad or duplicate name, bad index, and a
+ * `routed48` that is not a /48.
  */
 export function planSubnets(
   routed48: string,
@@ -59,49 +60,101 @@ export function planSubnets(
   resourceName = routed48,
 ): Map<string, SubnetAssignment> {
   const problems = new ConfigProblems();
-  const prefix = parseIpv6Prefix(routed48);
-  if (prefix.length !== 48) {
-    problems.add("routed48", routed48, `is a /${prefix.length}, not a /48`, "give the routed /48 of your tunnel");
-    problems.throwIfAny(component, resourceName);
+  let prefix: Ipv6Prefix | undefined;
+  try {
+    prefix = parseIpv6Prefix(routed48);
+  } catch (error) {
+    problems.add(
+      "routed48",
+      routed48,
+      errorText(error),
+      'give the routed /48 of your tunnel, e.g. "2001:470:8b2c::/48"',
+    );
   }
+  if (prefix !== undefined && prefix.length !== 48) {
+    problems.add(
+      "routed48",
+      routed48,
+      `is a /${prefix.length}, not a /48`,
+      "give the routed /48 of your tunnel",
+    );
+  }
+  if (!Array.isArray(hosts)) {
+    problems.add("hosts", hosts, "is not a list", 'give a list such as [{ name: "mx1.example.org" }]');
+  }
+  problems.throwIfAny(component, resourceName);
+  const routed = prefix as Ipv6Prefix;
   const byIndex = new Map<number, string>();
   const assignments = new Map<string, SubnetAssignment>();
   const pending: { host: SubnetRequest; index: number; how: "explicit" | "hashed"; position: number }[] = [];
+  // Host names are DNS names: `MX1.example.org` and `mx1.example.org ` are the same host (and hash alike).
   const seenNames = new Set<string>();
   hosts.forEach((host, position) => {
-    if (seenNames.has(host.name)) {
-      problems.add(`hosts[${position}].name`, host.name, "appears twice", "give every host a unique name");
+    const name: unknown = host?.name;
+    if (typeof name !== "string" || name.trim() === "") {
+      problems.add(
+        `hosts[${position}].name`,
+        name,
+        "is missing or empty",
+        'give the host\'s FQDN, e.g. "mx1.example.org"',
+      );
       return;
     }
-    if (host.index !== undefined && (!Number.isInteger(host.index) || host.index < 0 || host.index >= SUBNETS_PER_48)) {
-      problems.add(`hosts[${position}].index`, host.index, "is outside 0..65535", "use a whole number from 0 to 65535");
+    const key = name.trim().toLowerCase();
+    if (seenNames.has(key)) {
+      problems.add(
+        `hosts[${position}].name`,
+        name,
+        "appears twice (names are compared case-insensitively)",
+        "give every host a unique name",
+      );
       return;
     }
-    seenNames.add(host.name);
+    seenNames.add(key);
+    if (
+      host.index !== undefined &&
+      (!Number.isInteger(host.index) || host.index < 0 || host.index >= SUBNETS_PER_48)
+    ) {
+      problems.add(
+        `hosts[${position}].index`,
+        host.index,
+        "is outside 0..65535",
+        "use a whole number from 0 to 65535",
+      );
+      return;
+    }
     const how = host.index === undefined ? "hashed" : "explicit";
-    pending.push({ host, index: host.index ?? hashedSubnetIndex(host.name), how, position });
+    pending.push({ host, index: host.index ?? hashedSubnetIndex(name), how, position });
   });
+  // Every index some host asks for: a suggested free index must not be one another host will land on.
+  const requested = new Set(pending.map((p) => p.index));
   // Explicit indexes first: a pinned host keeps its /64 even when a hashed one lands on it.
   pending.sort((a, b) => (a.how === b.how ? a.position - b.position : a.how === "explicit" ? -1 : 1));
   for (const p of pending) {
     const holder = byIndex.get(p.index);
     if (holder !== undefined) {
+      const free = firstFreeIndex(requested, p.index);
+      requested.add(free);
       problems.add(
         `hosts[${p.position}].index`,
         p.host.index ?? `(hash of ${p.host.name})`,
         `${p.host.name} would get subnet ${p.index}, which ${holder} already has`,
-        `pin one of them with an explicit index, e.g. index: ${firstFreeIndex(byIndex, p.index)}`,
+        `pin one of them with an explicit index, e.g. index: ${free}`,
       );
       continue;
     }
     byIndex.set(p.index, p.host.name);
-    assignments.set(p.host.name, { prefix: subnet64Of48(prefix.text, p.index), index: p.index, how: p.how });
+    assignments.set(p.host.name, { prefix: subnet64Of48(routed.text, p.index), index: p.index, how: p.how });
   }
   problems.throwIfAny(component, resourceName);
   return assignments;
 }
 
-function firstFreeIndex(taken: Map<number, string>, from: number): number {
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function firstFreeIndex(taken: ReadonlySet<number>, from: number): number {
   for (let i = 1; i <= SUBNETS_PER_48; i++) {
     const candidate = (from + i) % SUBNETS_PER_48;
     if (!taken.has(candidate)) return candidate;

@@ -1,6 +1,14 @@
 import { ConfigProblem } from "./config-problem";
-import { checkPublicIpv6Address, checkPublicIpv6Prefix } from "./public-prefix-check";
-import { containingIpv6Prefix, parseIpv6Address, parseIpv6Prefix, prefixContainsAddress, prefixesOverlap } from "./ip-prefix";
+import { checkPublicIpv6Address, checkPublicIpv6Prefix, parseProblem } from "./public-prefix-check";
+import {
+  containingIpv6Prefix,
+  formatIpv6,
+  ipv6ToBigInt,
+  parseIpv6Address,
+  parseIpv6Prefix,
+  prefixContainsAddress,
+  prefixesOverlap,
+} from "./ip-prefix";
 
 /** The IPv6 side of a Hurricane Electric tunnel, as shown on the tunnel's details page. */
 export interface TunnelPrefixes {
@@ -31,7 +39,9 @@ export function checkTunnelPrefixes(
     ...checkPublicIpv6Prefix(tunnel.routedPrefix, field("routedPrefix"), { ...options, requiredLength: 64 }),
   ];
   if (tunnel.routed48 !== undefined) {
-    problems.push(...checkPublicIpv6Prefix(tunnel.routed48, field("routed48"), { ...options, requiredLength: 48 }));
+    problems.push(
+      ...checkPublicIpv6Prefix(tunnel.routed48, field("routed48"), { ...options, requiredLength: 48 }),
+    );
   }
   if (problems.length > 0) return problems;
 
@@ -85,17 +95,46 @@ export function checkTunnelPrefixes(
 
 /**
  * Checks that the SMTP source address lies in the dedicated /64: sending from any other address throws away
- * the point of having one (and its PTR).
+ * the point of having one (and its PTR). The prefix's first address is refused too: it is the subnet-router
+ * anycast address (RFC 4291 §2.6.1), not a host's, just as `serviceAddress` refuses it.
+ *
+ * `dedicatedPrefix` is expected to be checked already (e.g. by {@link checkPublicIpv6Prefix}); a text that
+ * does not parse as a prefix throws `IpParseError`. A bad `smtpAddress` is reported as a problem.
  */
-export function checkSmtpAddressInPrefix(smtpAddress: string, dedicatedPrefix: string, field: string): ConfigProblem[] {
+export function checkSmtpAddressInPrefix(
+  smtpAddress: string,
+  dedicatedPrefix: string,
+  field: string,
+): ConfigProblem[] {
   const prefix = parseIpv6Prefix(dedicatedPrefix);
-  if (prefixContainsAddress(prefix, smtpAddress)) return [];
-  return [
-    {
-      field,
-      value: smtpAddress,
-      problem: `lies outside the dedicated prefix ${prefix.text}`,
-      fix: `use an address of ${prefix.text} (e.g. ${prefix.address}25) or an interface id such as "::25"`,
-    },
-  ];
+  const example = formatIpv6(prefix.first | (0x25n & ((1n << BigInt(128 - prefix.length)) - 1n)));
+  let address: string;
+  try {
+    address = parseIpv6Address(smtpAddress);
+  } catch (error) {
+    return [
+      parseProblem(error, smtpAddress, field, `a single IPv6 address of ${prefix.text}, e.g. ${example}`),
+    ];
+  }
+  if (!prefixContainsAddress(prefix, address)) {
+    return [
+      {
+        field,
+        value: smtpAddress,
+        problem: `lies outside the dedicated prefix ${prefix.text}`,
+        fix: `use an address of ${prefix.text} (e.g. ${example}) or an interface id such as "::25"`,
+      },
+    ];
+  }
+  if (ipv6ToBigInt(address) === prefix.first && prefix.length < 128) {
+    return [
+      {
+        field,
+        value: smtpAddress,
+        problem: `${address} is the subnet-router anycast address of ${prefix.text}, not a host address`,
+        fix: `use a host address of ${prefix.text}, e.g. ${example}`,
+      },
+    ];
+  }
+  return [];
 }

@@ -15,7 +15,9 @@ interface Range {
  * firewall rule with many sources is never compared pairwise.
  */
 function unionCovers(ranges: Range[], target: Range): boolean {
-  const sorted = ranges.filter((r) => r.last >= target.first && r.first <= target.last).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const sorted = ranges
+    .filter((r) => r.last >= target.first && r.first <= target.last)
+    .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
   let next = target.first;
   for (const r of sorted) {
     if (r.first > next) return false;

@@ -1,0 +1,144 @@
+import * as pulumi from "@pulumi/pulumi";
+import { types } from "@pulumi/command";
+import { composeHostScript, heEndpointUpdateSection, heEndpointUpdateStdin, renderTunnelScripts, tunnelApplySection, TunnelSpec, HostScriptSection } from "./host-config";
+import { checkTunnelSettings, HeTunnelSettings, resolveTunnel, ResolvedTunnel } from "./he-tunnel-args";
+import { HostScriptCommands, registerHostScript } from "./host-script-command";
+import { ConfigProblems, isIpv4Address, serviceAddress, subnet64Of48, hashedSubnetIndex, DEFAULT_SMTP_INTERFACE_ID } from "./net";
+import { claimDedicatedPrefix } from "./prefix-claims";
+
+const TYPE = "ipv6-mail:index:HeTunnel";
+
+/** Arguments of {@link HeTunnel}. */
+export interface HeTunnelArgs extends HeTunnelSettings {
+  /** The host, over SSH (its IPv4 path is never touched). */
+  connection: types.input.remote.ConnectionArgs;
+  /** The host's name; used to pick its /64 out of routed48 and to detect two hosts on one /64. */
+  hostName: string;
+  /** The host's public IPv4, for the endpoint update and as `localIpv4` when that is unset. */
+  publicIpv4: pulumi.Input<string>;
+  /** Interface id or address of the SMTP source inside the routed /64 (default `::25`). */
+  smtpInterfaceId?: string;
+  /** The host's native IPv6 /64, used as `providerPrefix` when that is unset. */
+  nativeIpv6Prefix?: pulumi.Input<string | undefined>;
+  allowDocumentationPrefixes?: boolean;
+}
+
+/** The dedicated /64 a tunnel gives, and the SMTP address in it. */
+export interface TunnelAddressing {
+  readonly dedicatedPrefix: string;
+  readonly smtpAddress: string;
+}
+
+/** Decides the tunnel's dedicated /64 (routed /64, or a /64 of the routed /48) and the SMTP address. */
+export function tunnelAddressing(tunnel: ResolvedTunnel, hostName: string, smtpInterfaceId = DEFAULT_SMTP_INTERFACE_ID): TunnelAddressing {
+  const dedicatedPrefix =
+    tunnel.routedPrefix ?? subnet64Of48(tunnel.routed48 as string, tunnel.subnetIndex ?? hashedSubnetIndex(hostName));
+  return { dedicatedPrefix, smtpAddress: serviceAddress(dedicatedPrefix, smtpInterfaceId) };
+}
+
+/** The tunnel's host-config spec, once the host's addresses are known. */
+export function tunnelSpec(tunnel: ResolvedTunnel, addressing: TunnelAddressing, localIpv4: string, providerPrefix?: string): TunnelSpec {
+  return {
+    interfaceName: tunnel.interfaceName,
+    heServerIpv4: tunnel.heServerIpv4,
+    localIpv4,
+    linkClientAddress: tunnel.linkClientAddress,
+    linkServerAddress: tunnel.linkServerAddress,
+    routedPrefix: addressing.dedicatedPrefix,
+    routed48: tunnel.routed48,
+    smtpAddress: addressing.smtpAddress,
+    mtu: tunnel.mtu,
+    providerDefaultRoute: tunnel.providerDefaultRoute,
+    providerInterface: tunnel.providerInterface,
+    providerPrefix,
+    verifyTarget: tunnel.verifyTarget,
+  };
+}
+
+/**
+ * The endpoint update section, when credentials are configured: HE must know the host's current IPv4 before
+ * the tunnel can carry anything. The credentials come on stdin ({@link endpointUpdateStdin}).
+ */
+export function endpointUpdateSection(tunnel: ResolvedTunnel, settings: HeTunnelSettings, publicIpv4: string): HostScriptSection | undefined {
+  if (settings.username === undefined || settings.updateKey === undefined) return undefined;
+  return heEndpointUpdateSection({ tunnelId: tunnel.tunnelId, clientIpv4: publicIpv4, updateUrl: tunnel.updateUrl });
+}
+
+/** The endpoint update's credentials as a secret stdin, or undefined without credentials. */
+export function endpointUpdateStdin(settings: HeTunnelSettings): pulumi.Output<string> | undefined {
+  if (settings.username === undefined || settings.updateKey === undefined) return undefined;
+  return pulumi.secret(pulumi.all([settings.username, settings.updateKey]).apply(([u, k]) => heEndpointUpdateStdin(u, k)));
+}
+
+/**
+ * A Hurricane Electric 6in4 tunnel on a host, applied over SSH: a persistent sit interface (systemd-networkd),
+ * the link address, the routed /64 with the SMTP address, and the IPv6 default route through the tunnel with
+ * the SMTP address as source. The apply script verifies the link, HE's `::1` and the source address, and
+ * rolls back on failure; delete removes what it added.
+ *
+ * HE has no API to create a tunnel: create it once on tunnelbroker.net and copy its details here.
+ */
+export class HeTunnel extends pulumi.ComponentResource {
+  readonly interfaceName: string;
+  readonly routedPrefix: string;
+  readonly smtpAddress: string;
+  readonly linkClientAddress: string;
+  readonly linkServerAddress: string;
+  readonly heServerIpv4: string;
+  readonly sageCertified: boolean;
+  readonly commands: HostScriptCommands;
+
+  constructor(name: string, args: HeTunnelArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = new ConfigProblems();
+    problems.addAll(checkTunnelSettings(args, "", args?.allowDocumentationPrefixes ?? false));
+    problems.throwIfAny("HeTunnel", name);
+    const tunnel = resolveTunnel(args);
+    const addressing = tunnelAddressing(tunnel, args.hostName, args.smtpInterfaceId);
+    problems.addAll(claimDedicatedPrefix(addressing.dedicatedPrefix, args.hostName, tunnel.routedPrefix ? "routedPrefix" : "subnetIndex"));
+    problems.throwIfAny("HeTunnel", name);
+    super(TYPE, name, {}, opts);
+
+    this.interfaceName = tunnel.interfaceName;
+    this.routedPrefix = addressing.dedicatedPrefix;
+    this.smtpAddress = addressing.smtpAddress;
+    this.linkClientAddress = tunnel.linkClientAddress;
+    this.linkServerAddress = tunnel.linkServerAddress;
+    this.heServerIpv4 = tunnel.heServerIpv4;
+    this.sageCertified = tunnel.sageCertified;
+
+    const scripts = pulumi
+      .all([args.publicIpv4, args.localIpv4 ?? args.publicIpv4, args.nativeIpv6Prefix])
+      .apply(([publicIpv4, localIpv4, nativeIpv6Prefix]) => {
+        requireIpv4(name, "publicIpv4", publicIpv4);
+        requireIpv4(name, "localIpv4", localIpv4);
+        const spec = tunnelSpec(tunnel, addressing, localIpv4, tunnel.providerPrefix ?? (nativeIpv6Prefix || undefined));
+        const rendered = renderTunnelScripts(spec);
+        const update = endpointUpdateSection(tunnel, args, publicIpv4);
+        const apply = update
+          ? composeHostScript([update, tunnelApplySection(spec)], { title: `HE tunnel ${tunnel.interfaceName} (apply)` })
+          : rendered.apply;
+        return { apply, remove: rendered.remove };
+      });
+    this.commands = registerHostScript(
+      name,
+      { connection: args.connection, apply: scripts.apply((s) => s.apply), remove: scripts.apply((s) => s.remove), stdin: endpointUpdateStdin(args) },
+      this,
+    );
+    this.registerOutputs({
+      interfaceName: this.interfaceName,
+      routedPrefix: this.routedPrefix,
+      linkClientAddress: this.linkClientAddress,
+      linkServerAddress: this.linkServerAddress,
+      smtpAddress: this.smtpAddress,
+      heServerIpv4: this.heServerIpv4,
+      sageCertified: this.sageCertified,
+    });
+  }
+}
+
+/** Fails with the component's name when an address that was an unresolved output turns out not to be IPv4. */
+export function requireIpv4(component: string, field: string, value: string): void {
+  if (!isIpv4Address(value)) {
+    throw new Error(`Invalid ${component}: ${field} = ${JSON.stringify(value)} is not an IPv4 address. Fix: give the host's IPv4 address`);
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * Pure renderers of everything that runs on a mail host: plain, validated values in, complete shell scripts
+ * and configuration files out. No Pulumi here: the components pass the output to remote commands, and the
+ * unit and lab tests run it directly.
+ */
+export * from "./shell-text";
+export * from "./script-frame";
+export * from "./he-tunnel";
+export * from "./he-endpoint-update";
+export * from "./nftables-firewall";
+export * from "./postfix";
+export * from "./exim";
+export * from "./docker-mailserver";
+export * from "./gai-conf";
+export * from "./native-address";

@@ -1,0 +1,56 @@
+import { parseIpv6Address } from "../net";
+import { HostScriptSection } from "./script-frame";
+import { heredoc, shellQuote } from "./shell-text";
+
+/** The SMTP address on a host whose own NIC carries the dedicated /64 (Hetzner, a dedicated server). */
+export interface NativeAddressSpec {
+  /** The NIC the provider routes the /64 to (e.g. "eth0"). */
+  readonly interfaceName: string;
+  /** The SMTP source address inside that /64. */
+  readonly smtpAddress: string;
+}
+
+/** The unit that adds the SMTP address at every boot. */
+export const NATIVE_ADDRESS_UNIT = "ipv6-mail-smtp-address.service";
+
+/**
+ * The systemd unit that puts the SMTP address on the NIC, as a /128 beside the provider's configuration
+ * (whatever tool manages the NIC: cloud-init, ifupdown, netplan). A /128 adds no second on-link route for the
+ * /64, and the MTA binds to it explicitly, so nothing else on the host changes source address.
+ */
+export function renderNativeAddressUnit(spec: NativeAddressSpec): string {
+  const address = parseIpv6Address(spec.smtpAddress);
+  return [
+    "[Unit]",
+    "Description=ipv6-mail: SMTP source address of the dedicated /64",
+    "After=network-online.target",
+    "Wants=network-online.target",
+    "",
+    "[Service]",
+    "Type=oneshot",
+    "RemainAfterExit=yes",
+    `ExecStart=/sbin/ip -6 addr replace ${address}/128 dev ${spec.interfaceName} nodad`,
+    `ExecStop=-/sbin/ip -6 addr del ${address}/128 dev ${spec.interfaceName}`,
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
+}
+
+/** Installs and starts the unit when it differs; verifies that the address is on the NIC. */
+export function nativeAddressSection(spec: NativeAddressSpec): HostScriptSection {
+  const address = parseIpv6Address(spec.smtpAddress);
+  const apply = `native_unit="$IPV6_MAIL_ROOT/etc/systemd/system/${NATIVE_ADDRESS_UNIT}"
+if install_file_if_changed "$native_unit" 0644 ${heredoc(renderNativeAddressUnit(spec))}
+then
+  systemctl daemon-reload
+  systemctl enable ${NATIVE_ADDRESS_UNIT} >/dev/null 2>&1
+  systemctl restart ${NATIVE_ADDRESS_UNIT}
+  log "SMTP address ${address} configured on ${spec.interfaceName}"
+fi
+ip -6 addr show dev ${shellQuote(spec.interfaceName)} | grep -q ${shellQuote(`inet6 ${address}/128`)} || die "${address} is not on ${spec.interfaceName}: check that the interface exists"`;
+  const rollback = `systemctl daemon-reload
+systemctl restart ${NATIVE_ADDRESS_UNIT} 2>/dev/null || ip -6 addr del ${address}/128 dev ${spec.interfaceName} 2>/dev/null`;
+  return { name: "native_address", apply, rollback };
+}

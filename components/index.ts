@@ -1,0 +1,21 @@
+/** The Pulumi components of ipv6-mail and the plain layers they are built on. */
+export * from "./mail-server";
+export * from "./mail-server-args";
+export * from "./digitalocean-host";
+export * from "./hetzner-host";
+export * from "./existing-host";
+export * from "./he-tunnel";
+export * from "./he-tunnel-args";
+export * from "./host-firewall";
+export * from "./firewall-settings";
+export * from "./access-args";
+export * from "./mta-binding";
+export * from "./mta-settings";
+export * from "./mail-dns";
+export * from "./ssh-connection";
+export * from "./host-script-command";
+export * from "./prefix-claims";
+export * from "./known-input";
+export * from "./host-args-check";
+export * as net from "./net";
+export * as hostConfig from "./host-config";

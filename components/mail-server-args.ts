@@ -1,0 +1,118 @@
+import { DigitalOceanHostArgs, checkDigitalOceanHostArgs } from "./digitalocean-host";
+import { HetznerHostArgs, checkHetznerHostArgs } from "./hetzner-host";
+import { ExistingHostArgs, checkExistingHostArgs } from "./existing-host";
+import { HeTunnelSettings, checkTunnelSettings } from "./he-tunnel-args";
+import { FirewallSettings, checkFirewallSettings } from "./firewall-settings";
+import { MtaSettings, checkMtaSettings } from "./mta-settings";
+import { MailDnsCloudflareArgs } from "./mail-dns";
+import { checkHostName } from "./host-args-check";
+import { ConfigProblem, DEFAULT_SMTP_INTERFACE_ID, ipv6ToBigInt, isDomainName, isIpv6Address } from "./net";
+
+/** DNS settings of a {@link MailServer}. */
+export interface MailServerDnsSettings {
+  /** Publish in Cloudflare. Without it (and not on Hetzner) the records are only output, for you to publish. */
+  cloudflare?: MailDnsCloudflareArgs;
+  spfAuthorize?: "prefix" | "address";
+  spfMechanisms?: string[];
+  spfAll?: "-all" | "~all";
+  mx?: boolean;
+  mxPriority?: number;
+  ttl?: number;
+  /** Low TTL for the AAAA during rollout (e.g. 300). */
+  aaaaTtl?: number;
+}
+
+/**
+ * Arguments of {@link MailServer}. Exactly one of `digitalocean`, `hetzner` and `existing` says where the host
+ * is (several optional sub-objects plus an "exactly one" check, because unions don't cross into other
+ * Pulumi languages).
+ */
+export interface MailServerArgs {
+  /** The mail host's FQDN: droplet/server name, PTR target, `myhostname`, HELO. */
+  hostName: string;
+  /** The mail domain (MX, SPF). */
+  zone: string;
+  digitalocean?: Omit<DigitalOceanHostArgs, "hostName" | "access">;
+  hetzner?: Omit<HetznerHostArgs, "hostName" | "access">;
+  existing?: ExistingHostArgs;
+  /** A Hurricane Electric tunnel: the dedicated /64 for hosts without one (required on DigitalOcean). */
+  tunnel?: HeTunnelSettings;
+  /** Who may connect; also the cloud firewall's rules. */
+  firewall: FirewallSettings;
+  mta?: MtaSettings;
+  dns?: MailServerDnsSettings;
+  /** Interface id or full address of the SMTP source inside the dedicated /64 (default `::25`). */
+  smtpInterfaceId?: string;
+  /**
+   * Send mail over IPv4 only (for a DigitalOcean host without a tunnel): no IPv6 bind, no AAAA for the
+   * host, and port 25 over IPv6 refused with a reset.
+   */
+  smtpOverIpv4Only?: boolean;
+  /** The NIC that carries a native dedicated /64 (Hetzner, existing hosts); default `eth0`. */
+  nativeInterface?: string;
+  /** Prefer IPv4 for the host's own outgoing connections (`/etc/gai.conf`). */
+  preferIpv4Outbound?: boolean;
+  /** Accept documentation prefixes (lab and test stacks only). */
+  allowDocumentationPrefixes?: boolean;
+}
+
+/** Checks every argument of a {@link MailServer}, returning all problems at once. */
+export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
+  const problems: ConfigProblem[] = [...checkHostName(args?.hostName, "hostName")];
+  if (!isDomainName(args?.zone)) {
+    problems.push({ field: "zone", value: args?.zone, problem: "is not a domain name", fix: 'give the mail domain, e.g. "example.org"' });
+  }
+  const hosts = (["digitalocean", "hetzner", "existing"] as const).filter((k) => args?.[k] !== undefined);
+  if (hosts.length !== 1) {
+    problems.push({
+      field: "digitalocean|hetzner|existing",
+      value: hosts,
+      problem: hosts.length === 0 ? "no host is given" : `${hosts.join(" and ")} are given together`,
+      fix: "give exactly one of digitalocean, hetzner or existing",
+    });
+  }
+  const access = args?.firewall;
+  if (args?.digitalocean) problems.push(...checkDigitalOceanHostArgs({ ...args.digitalocean, hostName: args.hostName, access }, "digitalocean."));
+  if (args?.hetzner) problems.push(...checkHetznerHostArgs({ ...args.hetzner, hostName: args.hostName, access }, "hetzner."));
+  if (args?.existing) problems.push(...checkExistingHostArgs({ ...args.existing, allowDocumentationPrefixes: args.allowDocumentationPrefixes }, "existing."));
+  problems.push(...checkTunnelSettings(args?.tunnel, "tunnel.", args?.allowDocumentationPrefixes ?? false));
+  problems.push(...checkFirewallSettings(args?.firewall, "firewall."));
+  problems.push(...checkMtaSettings(args?.mta, "mta."));
+
+  const ipv6Sources = [args?.tunnel ? "tunnel" : undefined, args?.hetzner ? "hetzner" : undefined, args?.existing?.ipv6Prefix !== undefined ? "existing.ipv6Prefix" : undefined].filter(
+    (s): s is string => s !== undefined,
+  );
+  if (args?.smtpOverIpv4Only) {
+    if (args.tunnel !== undefined) {
+      problems.push({ field: "smtpOverIpv4Only", value: true, problem: "contradicts the tunnel, whose purpose is sending over IPv6", fix: "remove smtpOverIpv4Only, or remove the tunnel" });
+    }
+  } else if (ipv6Sources.length === 0 && hosts.length === 1) {
+    problems.push({
+      field: "tunnel",
+      value: undefined,
+      problem: args?.digitalocean
+        ? "is required on DigitalOcean: a droplet's IPv6 is a /124 of a shared /64 and DigitalOcean blocks SMTP over IPv6"
+        : "is required: nothing gives this host a dedicated /64",
+      fix: args?.digitalocean
+        ? "add a Hurricane Electric tunnel (tunnel.routedPrefix …), or set smtpOverIpv4Only: true"
+        : "add a tunnel, or set existing.ipv6Prefix to the host's own /64, or smtpOverIpv4Only: true",
+    });
+  } else if (ipv6Sources.length > 1) {
+    problems.push({
+      field: "tunnel",
+      value: ipv6Sources,
+      problem: `${ipv6Sources.join(" and ")} both provide the dedicated /64`,
+      fix: "send from one /64: drop the tunnel (Hetzner and dedicated servers have their own /64) or existing.ipv6Prefix",
+    });
+  }
+  const interfaceId = args?.smtpInterfaceId;
+  if (interfaceId !== undefined && (typeof interfaceId !== "string" || !isIpv6Address(interfaceId) || ipv6ToBigInt(interfaceId) === 0n)) {
+    problems.push({
+      field: "smtpInterfaceId",
+      value: interfaceId,
+      problem: "is neither an interface id (such as ::25) nor an IPv6 address",
+      fix: `use e.g. "${DEFAULT_SMTP_INTERFACE_ID}", or a full address inside the dedicated /64`,
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,256 @@
+import * as pulumi from "@pulumi/pulumi";
+import { types } from "@pulumi/command";
+import { DigitalOceanHost } from "./digitalocean-host";
+import { HetznerHost } from "./hetzner-host";
+import { ExistingHost } from "./existing-host";
+import { resolveTunnel, ResolvedTunnel } from "./he-tunnel-args";
+import { endpointUpdateSection, endpointUpdateStdin, requireIpv4, tunnelAddressing, tunnelSpec } from "./he-tunnel";
+import { firewallSpec } from "./host-firewall";
+import { mtaSection } from "./mta-binding";
+import { MailDns } from "./mail-dns";
+import { checkMailServerArgs, MailServerArgs } from "./mail-server-args";
+import { HostScriptCommands, registerHostScript } from "./host-script-command";
+import { claimDedicatedPrefix } from "./prefix-claims";
+import {
+  composeHostScript,
+  firewallApplySection,
+  firewallConfirmSection,
+  firewallRemoveSection,
+  gaiConfSection,
+  HostScriptSection,
+  nativeAddressSection,
+  tunnelApplySection,
+  tunnelRemoveSection,
+} from "./host-config";
+import {
+  checkSmtpAddressInPrefix,
+  ConfigProblems,
+  DEFAULT_SMTP_INTERFACE_ID,
+  DnsRecordPlan,
+  InvalidConfigError,
+  PrefixSource,
+  planMailDns,
+  ptrOwnerName,
+  serviceAddress,
+} from "./net";
+
+const TYPE = "ipv6-mail:index:MailServer";
+
+/** The scripts of one mail host: applied in one SSH session, confirmed in a second. */
+interface HostScripts {
+  apply: string;
+  remove: string;
+  confirm: string;
+}
+
+/**
+ * A mail host that sends over IPv6 the way it should: from a dedicated /64 (a Hurricane Electric routed
+ * prefix, or a Hetzner server's own /64, or a dedicated server's), with the MTA pinned to an address of it,
+ * matching AAAA, PTR and SPF, and an IPv6 host firewall that keeps neighbour discovery open.
+ *
+ * Every argument given literally is checked before anything is registered, and all problems are reported
+ * together. The host is configured by one idempotent script (tunnel, firewall, MTA, gai.conf) over one SSH
+ * session, then a second session confirms the host is still reachable, which keeps the firewall's ruleset
+ * (otherwise it rolls back by itself).
+ */
+export class MailServer extends pulumi.ComponentResource {
+  readonly hostName: string;
+  readonly host: DigitalOceanHost | HetznerHost | ExistingHost;
+  /** The /64 mail is sent from (undefined when sending over IPv4 only). */
+  readonly dedicatedPrefix: pulumi.Output<string | undefined>;
+  readonly prefixSource: PrefixSource;
+  readonly smtpAddress: pulumi.Output<string | undefined>;
+  readonly ptrName: pulumi.Output<string | undefined>;
+  readonly spfRecord: pulumi.Output<string>;
+  readonly tunnelInterface?: string;
+  readonly ipv4Address: pulumi.Output<string | undefined>;
+  /** The DNS records of the host: published when a DNS provider is configured, always output. */
+  readonly dnsRecords: pulumi.Output<DnsRecordPlan[]>;
+  readonly dns?: MailDns;
+  readonly hostCommands: HostScriptCommands;
+
+  constructor(name: string, args: MailServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = new ConfigProblems();
+    problems.addAll(checkMailServerArgs(args));
+    problems.throwIfAny("MailServer", name);
+
+    const hostName = args.hostName.toLowerCase();
+    const interfaceId = args.smtpInterfaceId ?? DEFAULT_SMTP_INTERFACE_ID;
+    const tunnel = args.tunnel ? resolveTunnel(args.tunnel) : undefined;
+    // The dedicated /64 is known now for tunnels and declared prefixes, and checked before registering.
+    let staticPrefix: string | undefined;
+    if (tunnel) {
+      staticPrefix = tunnelAddressing(tunnel, hostName, DEFAULT_SMTP_INTERFACE_ID).dedicatedPrefix;
+    } else if (typeof args.existing?.ipv6Prefix === "string") {
+      staticPrefix = args.existing.ipv6Prefix;
+    }
+    if (staticPrefix !== undefined) {
+      problems.addAll(claimDedicatedPrefix(staticPrefix, hostName, tunnel ? "tunnel.routedPrefix" : "existing.ipv6Prefix"));
+      problems.addAll(smtpAddressProblems(staticPrefix, interfaceId));
+    }
+    problems.throwIfAny("MailServer", name);
+    super(TYPE, name, {}, opts);
+    this.hostName = hostName;
+
+    const child = { parent: this };
+    const access = args.firewall;
+    if (args.digitalocean) {
+      this.host = new DigitalOceanHost(name, { ...args.digitalocean, hostName, access }, child);
+    } else if (args.hetzner) {
+      this.host = new HetznerHost(name, { ...args.hetzner, hostName, access }, child);
+    } else {
+      this.host = new ExistingHost(name, { ...(args.existing as NonNullable<MailServerArgs["existing"]>), allowDocumentationPrefixes: args.allowDocumentationPrefixes }, child);
+    }
+    const host = this.host;
+    this.ipv4Address = pulumi.output(host.ipv4Address as pulumi.Input<string | undefined>);
+    this.prefixSource = args.smtpOverIpv4Only ? host.prefixSource : (tunnel?.prefixSource ?? host.prefixSource);
+    this.tunnelInterface = tunnel?.interfaceName;
+
+    this.dedicatedPrefix = args.smtpOverIpv4Only
+      ? pulumi.output(undefined)
+      : staticPrefix !== undefined
+        ? pulumi.output(staticPrefix)
+        : pulumi.output(host.ipv6Prefix as pulumi.Output<string | undefined>);
+    this.smtpAddress = this.dedicatedPrefix.apply((prefix) => {
+      if (prefix === undefined || prefix === "") return undefined;
+      const found = smtpAddressProblems(prefix, interfaceId);
+      if (found.length > 0) throw new InvalidConfigError("MailServer", name, found);
+      return serviceAddress(prefix, interfaceId);
+    });
+    this.ptrName = this.smtpAddress.apply((a) => (a === undefined ? undefined : ptrOwnerName(a)));
+
+    const scripts = pulumi
+      .all([host.ipv4Address as pulumi.Input<string | undefined>, host.ipv6Prefix as pulumi.Input<string | undefined>, this.smtpAddress, this.dedicatedPrefix])
+      .apply(([ipv4, nativePrefix, smtp, prefix]) => renderHostScripts(name, args, tunnel, { ipv4, nativePrefix, smtp, prefix }));
+    this.hostCommands = registerHostScript(
+      `${name}-host`,
+      {
+        connection: host.connection as types.input.remote.ConnectionArgs,
+        apply: scripts.apply((s) => s.apply),
+        remove: scripts.apply((s) => s.remove),
+        confirm: scripts.apply((s) => s.confirm),
+        stdin: args.tunnel ? endpointUpdateStdin(args.tunnel) : undefined,
+      },
+      this,
+    );
+
+    const dnsArgs = args.dns ?? {};
+    const publishes = dnsArgs.cloudflare !== undefined || host instanceof HetznerHost;
+    if (!args.smtpOverIpv4Only && publishes) {
+      this.dns = new MailDns(
+        name,
+        {
+          zone: args.zone,
+          hostName,
+          smtpAddress: this.smtpAddress as pulumi.Output<string>,
+          dedicatedPrefix: this.dedicatedPrefix as pulumi.Output<string>,
+          ipv4Address: host.ipv4Address as pulumi.Input<string>,
+          spfAuthorize: dnsArgs.spfAuthorize,
+          spfMechanisms: dnsArgs.spfMechanisms,
+          spfAll: dnsArgs.spfAll,
+          mx: dnsArgs.mx,
+          mxPriority: dnsArgs.mxPriority,
+          ttl: dnsArgs.ttl,
+          aaaaTtl: dnsArgs.aaaaTtl,
+          cloudflare: dnsArgs.cloudflare,
+          hetznerServerId: host instanceof HetznerHost ? host.serverId : undefined,
+          allowDocumentationPrefixes: args.allowDocumentationPrefixes,
+        },
+        { ...child, dependsOn: [this.hostCommands.confirm ?? this.hostCommands.apply] },
+      );
+      this.dnsRecords = this.dns.records;
+      this.spfRecord = this.dns.spfRecord;
+    } else {
+      this.dnsRecords = pulumi
+        .all([this.smtpAddress, this.dedicatedPrefix, this.ipv4Address])
+        .apply(([smtp, prefix, ipv4]) =>
+          smtp === undefined || prefix === undefined
+            ? []
+            : planMailDns(
+                {
+                  zone: args.zone,
+                  hostName,
+                  smtpAddress: smtp,
+                  spfIpv6: dnsArgs.spfAuthorize === "address" ? smtp : prefix,
+                  ipv4Address: ipv4 || undefined,
+                  spfMechanisms: dnsArgs.spfMechanisms,
+                  spfAll: dnsArgs.spfAll,
+                  mx: dnsArgs.mx,
+                  mxPriority: dnsArgs.mxPriority,
+                  ttl: dnsArgs.ttl,
+                  aaaaTtl: dnsArgs.aaaaTtl,
+                  allowDocumentation: args.allowDocumentationPrefixes,
+                },
+                "MailServer",
+                name,
+              ),
+        );
+      this.spfRecord = this.dnsRecords.apply((rs) => spfOf(rs, args.zone));
+    }
+
+    this.registerOutputs({
+      hostName: this.hostName,
+      dedicatedPrefix: this.dedicatedPrefix,
+      prefixSource: this.prefixSource,
+      smtpAddress: this.smtpAddress,
+      ptrName: this.ptrName,
+      spfRecord: this.spfRecord,
+      tunnelInterface: this.tunnelInterface,
+      ipv4Address: this.ipv4Address,
+      hostFirewall: true,
+      allowDocumentationPrefixes: args.allowDocumentationPrefixes ?? false,
+      sageCertified: tunnel?.sageCertified,
+      dnsRecords: this.dnsRecords,
+    });
+  }
+}
+
+function smtpAddressProblems(prefix: string, interfaceId: string) {
+  try {
+    return checkSmtpAddressInPrefix(serviceAddress(prefix, interfaceId), prefix, "smtpInterfaceId");
+  } catch (error) {
+    return [{ field: "smtpInterfaceId", value: interfaceId, problem: (error as Error).message, fix: `use e.g. "${DEFAULT_SMTP_INTERFACE_ID}"` }];
+  }
+}
+
+function spfOf(records: readonly DnsRecordPlan[], zone: string): string {
+  const txt = records.find((r) => r.type === "TXT" && r.name === zone.toLowerCase());
+  return txt ? txt.content.split(/"\s*"/).join("").replace(/^"|"$/g, "") : "";
+}
+
+/** Renders the host's apply, remove and confirm scripts once its addresses are known. */
+function renderHostScripts(
+  name: string,
+  args: MailServerArgs,
+  tunnel: ResolvedTunnel | undefined,
+  known: { ipv4?: string; nativePrefix?: string; smtp?: string; prefix?: string },
+): HostScripts {
+  const apply: HostScriptSection[] = [];
+  const remove: HostScriptSection[] = [];
+  if (tunnel && args.tunnel && known.smtp && known.prefix) {
+    const publicIpv4 = known.ipv4 ?? "";
+    requireIpv4(`MailServer "${name}"`, "host IPv4 address (existing.ipv4Address)", publicIpv4);
+    const localIpv4 = typeof args.tunnel.localIpv4 === "string" ? args.tunnel.localIpv4 : publicIpv4;
+    const spec = tunnelSpec(tunnel, { dedicatedPrefix: known.prefix, smtpAddress: known.smtp }, localIpv4, tunnel.providerPrefix ?? (known.nativePrefix || undefined));
+    const update = endpointUpdateSection(tunnel, args.tunnel, publicIpv4);
+    if (update) apply.push(update);
+    apply.push(tunnelApplySection(spec));
+    remove.push(tunnelRemoveSection(spec));
+  } else if (known.smtp && !args.smtpOverIpv4Only) {
+    apply.push(nativeAddressSection({ interfaceName: args.nativeInterface ?? "eth0", smtpAddress: known.smtp }));
+  }
+  const fw = firewallSpec(
+    { ...args.firewall, rejectSmtpOverIpv6: args.firewall.rejectSmtpOverIpv6 ?? args.smtpOverIpv4Only ?? false },
+    tunnel?.heServerIpv4,
+    tunnel?.interfaceName,
+  );
+  apply.push(firewallApplySection(fw));
+  remove.push(firewallRemoveSection(fw));
+  if (known.smtp && !args.smtpOverIpv4Only) apply.push(mtaSection(args.mta?.kind ?? "postfix", known.smtp, args.hostName.toLowerCase(), args.mta?.bindIpv4 ? known.ipv4 : undefined));
+  if (args.preferIpv4Outbound || args.smtpOverIpv4Only) apply.push(gaiConfSection());
+  return {
+    apply: composeHostScript(apply, { title: `mail host ${args.hostName} (apply)` }),
+    remove: composeHostScript(remove, { title: `mail host ${args.hostName} (remove)` }),
+    confirm: composeHostScript([firewallConfirmSection(fw)], { title: `mail host ${args.hostName} (confirm)` }),
+  };
+}

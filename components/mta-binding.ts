@@ -1,0 +1,88 @@
+import * as pulumi from "@pulumi/pulumi";
+import { types } from "@pulumi/command";
+import { composeHostScript, dockerDaemonSection, eximSection, HostScriptSection, postfixSection, renderDockerMailserverEnv } from "./host-config";
+import { checkHostName } from "./host-args-check";
+import { HostScriptCommands, registerHostScript } from "./host-script-command";
+import { checkMtaSettings, MtaKind, MtaSettings } from "./mta-settings";
+import { checkPublicIpv6Address, ConfigProblems, isIpv4Address } from "./net";
+
+const TYPE = "ipv6-mail:index:MtaBinding";
+
+/** Arguments of {@link MtaBinding}. */
+export interface MtaBindingArgs extends MtaSettings {
+  connection: types.input.remote.ConnectionArgs;
+  /** The SMTP source address in the dedicated /64. */
+  smtpAddress: pulumi.Input<string>;
+  /** The PTR name of the SMTP address: Postfix `myhostname`, so HELO, PTR and AAAA agree. */
+  hostName: string;
+  /** The host's IPv4, when `bindIpv4` is set. */
+  ipv4Address?: pulumi.Input<string>;
+  allowDocumentationPrefixes?: boolean;
+}
+
+/** The host-config section that pins the MTA's source address. */
+export function mtaSection(kind: MtaKind, smtpAddress: string, hostName: string, smtpIpv4?: string): HostScriptSection {
+  switch (kind) {
+    case "exim":
+      return eximSection({ smtpAddress, smtpIpv4 });
+    case "docker-mailserver":
+      return dockerDaemonSection();
+    default:
+      return postfixSection({ smtpAddress, hostName, smtpIpv4 });
+  }
+}
+
+/**
+ * Pins the MTA's outbound source to the SMTP address. Postfix gets `smtp_bind_address6` with
+ * `smtp_bind_address_enforce = yes` (mail is deferred rather than sent from another address when the tunnel
+ * is down), `inet_protocols = all` and `myhostname` = the PTR name; Exim its `interface = <; …` list;
+ * docker-mailserver a daemon with ip6tables, so the container sees real client addresses, and
+ * `PERMIT_DOCKER=none` so the docker gateway is never trusted as a relay (an open relay otherwise).
+ *
+ * The settings stay on delete: with the bind address gone, an enforcing Postfix defers mail, which is the safe
+ * failure.
+ */
+export class MtaBinding extends pulumi.ComponentResource {
+  readonly mta: MtaKind;
+  readonly smtpAddress: pulumi.Output<string>;
+  readonly hostName: string;
+  readonly dockerIp6tables?: boolean;
+  /** Networks the MTA trusts as relay clients beyond loopback; never the docker network. */
+  readonly trustedNetworks: string[] = [];
+  /** For docker-mailserver: environment settings to put in mailserver.env. */
+  readonly dockerMailserverEnv?: Record<string, string>;
+  readonly commands: HostScriptCommands;
+
+  constructor(name: string, args: MtaBindingArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = new ConfigProblems();
+    problems.addAll(checkMtaSettings(args, ""));
+    problems.addAll(checkHostName(args?.hostName, "hostName"));
+    if (typeof args?.smtpAddress === "string") {
+      problems.addAll(checkPublicIpv6Address(args.smtpAddress, "smtpAddress", { allowDocumentation: args.allowDocumentationPrefixes }));
+    }
+    if (args?.bindIpv4 && args.ipv4Address === undefined) {
+      problems.add("ipv4Address", undefined, "is needed when bindIpv4 is set", "give the host's IPv4 address, or remove bindIpv4");
+    }
+    problems.throwIfAny("MtaBinding", name);
+    super(TYPE, name, {}, opts);
+    this.mta = args.kind ?? "postfix";
+    this.hostName = args.hostName.toLowerCase();
+    this.smtpAddress = pulumi.output(args.smtpAddress);
+    if (this.mta === "docker-mailserver") {
+      this.dockerIp6tables = true;
+      this.dockerMailserverEnv = { ...renderDockerMailserverEnv() };
+    }
+    const apply = pulumi.all([args.smtpAddress, args.bindIpv4 ? args.ipv4Address : undefined]).apply(([smtp, ipv4]) => {
+      if (ipv4 !== undefined && !isIpv4Address(ipv4)) throw new Error(`Invalid MtaBinding "${name}": ipv4Address = ${JSON.stringify(ipv4)} is not an IPv4 address`);
+      return composeHostScript([mtaSection(this.mta, smtp, this.hostName, ipv4)], { title: `${this.mta} source address (apply)` });
+    });
+    this.commands = registerHostScript(name, { connection: args.connection, apply, remove: "true" }, this);
+    this.registerOutputs({
+      mta: this.mta,
+      smtpAddress: this.smtpAddress,
+      hostName: this.hostName,
+      dockerIp6tables: this.dockerIp6tables,
+      trustedNetworks: this.trustedNetworks,
+    });
+  }
+}
