@@ -45,7 +45,14 @@ export function checkAccessArgs(access: AccessArgs | undefined, fieldPrefix: str
       try {
         parseCidr(source);
       } catch (error) {
-        problems.push(parseProblem(error, source, `${fieldPrefix}adminSources[${i}]`, "an IPv4 or IPv6 network such as 203.0.113.7/32"));
+        problems.push(
+          parseProblem(
+            error,
+            source,
+            `${fieldPrefix}adminSources[${i}]`,
+            "an IPv4 or IPv6 network such as 203.0.113.7/32",
+          ),
+        );
       }
     });
     if (coversIpv6World(sources) || coversIpv4World(sources)) {
@@ -59,17 +66,32 @@ export function checkAccessArgs(access: AccessArgs | undefined, fieldPrefix: str
   }
   const ports = access?.mailPorts ?? DEFAULT_MAIL_PORTS;
   if (!Array.isArray(ports)) {
-    problems.push({ field: `${fieldPrefix}mailPorts`, value: ports, problem: "must be a list of TCP ports", fix: "e.g. [25, 465, 587, 993]" });
+    problems.push({
+      field: `${fieldPrefix}mailPorts`,
+      value: ports,
+      problem: "must be a list of TCP ports",
+      fix: "e.g. [25, 465, 587, 993]",
+    });
   } else {
     ports.forEach((port, i) => {
       if (!isPort(port)) {
-        problems.push({ field: `${fieldPrefix}mailPorts[${i}]`, value: port, problem: "is not a TCP port", fix: "use a whole number from 1 to 65535" });
+        problems.push({
+          field: `${fieldPrefix}mailPorts[${i}]`,
+          value: port,
+          problem: "is not a TCP port",
+          fix: "use a whole number from 1 to 65535",
+        });
       }
     });
   }
   const sshPort = access?.sshPort ?? 22;
   if (!isPort(sshPort)) {
-    problems.push({ field: `${fieldPrefix}sshPort`, value: sshPort, problem: "is not a TCP port", fix: "use 22 or the port your sshd listens on" });
+    problems.push({
+      field: `${fieldPrefix}sshPort`,
+      value: sshPort,
+      problem: "is not a TCP port",
+      fix: "use 22 or the port your sshd listens on",
+    });
   } else if (Array.isArray(ports) && ports.includes(sshPort)) {
     problems.push({
       field: `${fieldPrefix}sshPort`,

@@ -73,7 +73,11 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
         dropletIds: [this.droplet.id.apply(Number)],
         inboundRules: [
           { protocol: "tcp", portRange: String(access.sshPort), sourceAddresses: [...access.adminSources] },
-          ...access.mailPorts.map((port) => ({ protocol: "tcp", portRange: String(port), sourceAddresses: [...WORLD_SOURCES] })),
+          ...access.mailPorts.map((port) => ({
+            protocol: "tcp",
+            portRange: String(port),
+            sourceAddresses: [...WORLD_SOURCES],
+          })),
           { protocol: "icmp", sourceAddresses: [...WORLD_SOURCES] },
         ],
         outboundRules: [
@@ -99,7 +103,10 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
 
 /** Checks {@link DigitalOceanHostArgs}; fields are prefixed with `fieldPrefix`. */
 export function checkDigitalOceanHostArgs(args: DigitalOceanHostArgs, fieldPrefix: string): ConfigProblem[] {
-  const problems = [...checkHostName(args?.hostName, `${fieldPrefix}hostName`), ...checkAccessArgs(args?.access, `${fieldPrefix}access.`)];
+  const problems = [
+    ...checkHostName(args?.hostName, `${fieldPrefix}hostName`),
+    ...checkAccessArgs(args?.access, `${fieldPrefix}access.`),
+  ];
   problems.push(...checkCloudSshKeys(args, fieldPrefix, "DigitalOcean account"));
   return problems;
 }

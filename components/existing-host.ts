@@ -47,9 +47,14 @@ export class ExistingHost extends pulumi.ComponentResource {
     super(TYPE, name, {}, opts);
     this.ipv4Address = pulumi.output(args.ipv4Address);
     this.ipv6Prefix = pulumi.output(args.ipv6Prefix);
-    this.prefixSource = args.prefixSource ?? (args.ipv6Prefix !== undefined ? "declared-dedicated" : "unknown");
+    this.prefixSource =
+      args.prefixSource ?? (args.ipv6Prefix !== undefined ? "declared-dedicated" : "unknown");
     this.connection = commandConnection(args.ssh);
-    this.registerOutputs({ ipv4Address: this.ipv4Address, ipv6Prefix: this.ipv6Prefix, prefixSource: this.prefixSource });
+    this.registerOutputs({
+      ipv4Address: this.ipv4Address,
+      ipv6Prefix: this.ipv6Prefix,
+      prefixSource: this.prefixSource,
+    });
   }
 }
 
@@ -57,7 +62,12 @@ export class ExistingHost extends pulumi.ComponentResource {
 export function checkExistingHostArgs(args: ExistingHostArgs, fieldPrefix: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (args?.ssh?.host === undefined || args.ssh.host === "") {
-    problems.push({ field: `${fieldPrefix}ssh.host`, value: args?.ssh?.host, problem: "is required", fix: "give the address sshd listens on" });
+    problems.push({
+      field: `${fieldPrefix}ssh.host`,
+      value: args?.ssh?.host,
+      problem: "is required",
+      fix: "give the address sshd listens on",
+    });
   }
   if (args?.ssh?.privateKey === undefined || args.ssh.privateKey === "") {
     problems.push({
@@ -69,12 +79,20 @@ export function checkExistingHostArgs(args: ExistingHostArgs, fieldPrefix: strin
   }
   const ipv4 = knownValue(args?.ipv4Address);
   if (ipv4 !== NOT_YET_KNOWN && ipv4 !== undefined && !isIpv4Address(ipv4)) {
-    problems.push({ field: `${fieldPrefix}ipv4Address`, value: ipv4, problem: "is not an IPv4 address", fix: "give the host's public IPv4 address, or leave it unset" });
+    problems.push({
+      field: `${fieldPrefix}ipv4Address`,
+      value: ipv4,
+      problem: "is not an IPv4 address",
+      fix: "give the host's public IPv4 address, or leave it unset",
+    });
   }
   const prefix = knownValue(args?.ipv6Prefix);
   if (prefix !== NOT_YET_KNOWN && prefix !== undefined) {
     problems.push(
-      ...checkPublicIpv6Prefix(prefix, `${fieldPrefix}ipv6Prefix`, { requiredLength: 64, allowDocumentation: args.allowDocumentationPrefixes }),
+      ...checkPublicIpv6Prefix(prefix, `${fieldPrefix}ipv6Prefix`, {
+        requiredLength: 64,
+        allowDocumentation: args.allowDocumentationPrefixes,
+      }),
     );
   }
   if (args?.prefixSource !== undefined && !PREFIX_SOURCES.includes(args.prefixSource)) {

@@ -16,7 +16,10 @@ export interface FirewallSettings extends AccessArgs {
 }
 
 /** Checks firewall settings; fields are prefixed with `fieldPrefix` (e.g. `firewall.`). */
-export function checkFirewallSettings(settings: FirewallSettings | undefined, fieldPrefix: string): ConfigProblem[] {
+export function checkFirewallSettings(
+  settings: FirewallSettings | undefined,
+  fieldPrefix: string,
+): ConfigProblem[] {
   const problems = checkAccessArgs(settings, fieldPrefix);
   const seconds = settings?.rollbackSeconds;
   if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 10 || seconds > 600)) {

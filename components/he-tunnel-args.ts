@@ -94,14 +94,29 @@ export function checkTunnelSettings(
   if (tunnel === undefined) return [];
   const problems: ConfigProblem[] = [];
   if (typeof tunnel.tunnelId !== "string" || !/^\d{1,10}$/.test(tunnel.tunnelId)) {
-    problems.push({ field: field("tunnelId"), value: tunnel.tunnelId, problem: "is not a tunnel id", fix: "copy the numeric Tunnel ID from the tunnel details page" });
+    problems.push({
+      field: field("tunnelId"),
+      value: tunnel.tunnelId,
+      problem: "is not a tunnel id",
+      fix: "copy the numeric Tunnel ID from the tunnel details page",
+    });
   }
   if (!isIpv4Address(tunnel.heServerIpv4)) {
-    problems.push({ field: field("heServerIpv4"), value: tunnel.heServerIpv4, problem: "is not an IPv4 address", fix: 'copy "Server IPv4 Address" from the tunnel details page' });
+    problems.push({
+      field: field("heServerIpv4"),
+      value: tunnel.heServerIpv4,
+      problem: "is not an IPv4 address",
+      fix: 'copy "Server IPv4 Address" from the tunnel details page',
+    });
   }
   const local = knownValue(tunnel.localIpv4);
   if (local !== NOT_YET_KNOWN && local !== undefined && !isIpv4Address(local)) {
-    problems.push({ field: field("localIpv4"), value: local, problem: "is not an IPv4 address", fix: "give the host's IPv4 (its private one behind NAT), or leave it unset" });
+    problems.push({
+      field: field("localIpv4"),
+      value: local,
+      problem: "is not an IPv4 address",
+      fix: "give the host's IPv4 (its private one behind NAT), or leave it unset",
+    });
   }
   problems.push(
     ...checkTunnelPrefixes(
@@ -117,37 +132,92 @@ export function checkTunnelSettings(
   );
   if (tunnel.subnetIndex !== undefined) {
     if (tunnel.routed48 === undefined || tunnel.routedPrefix !== undefined) {
-      problems.push({ field: field("subnetIndex"), value: tunnel.subnetIndex, problem: "only applies when the /64 is allocated from routed48", fix: "remove subnetIndex, or give routed48 without routedPrefix" });
-    } else if (!Number.isInteger(tunnel.subnetIndex) || tunnel.subnetIndex < 0 || tunnel.subnetIndex > 65535) {
-      problems.push({ field: field("subnetIndex"), value: tunnel.subnetIndex, problem: "is outside 0..65535", fix: "use a whole number from 0 to 65535" });
+      problems.push({
+        field: field("subnetIndex"),
+        value: tunnel.subnetIndex,
+        problem: "only applies when the /64 is allocated from routed48",
+        fix: "remove subnetIndex, or give routed48 without routedPrefix",
+      });
+    } else if (
+      !Number.isInteger(tunnel.subnetIndex) ||
+      tunnel.subnetIndex < 0 ||
+      tunnel.subnetIndex > 65535
+    ) {
+      problems.push({
+        field: field("subnetIndex"),
+        value: tunnel.subnetIndex,
+        problem: "is outside 0..65535",
+        fix: "use a whole number from 0 to 65535",
+      });
     }
   }
   const mtu = tunnel.mtu ?? 1480;
   if (!Number.isInteger(mtu) || mtu < 1280 || mtu > 1480) {
-    problems.push({ field: field("mtu"), value: tunnel.mtu, problem: "must be 1280..1480 (IPv6 needs 1280; 6in4 adds 20 bytes to 1500)", fix: "use 1480, or 1280 behind links with a smaller MTU" });
+    problems.push({
+      field: field("mtu"),
+      value: tunnel.mtu,
+      problem: "must be 1280..1480 (IPv6 needs 1280; 6in4 adds 20 bytes to 1500)",
+      fix: "use 1480, or 1280 behind links with a smaller MTU",
+    });
   }
-  for (const [name, value] of [["interfaceName", tunnel.interfaceName], ["providerInterface", tunnel.providerInterface]] as const) {
+  for (const [name, value] of [
+    ["interfaceName", tunnel.interfaceName],
+    ["providerInterface", tunnel.providerInterface],
+  ] as const) {
     if (value !== undefined && !INTERFACE_NAME.test(value)) {
-      problems.push({ field: field(name), value, problem: "is not a Linux interface name", fix: "use at most 15 letters, digits, '.', '_' or '-'" });
+      problems.push({
+        field: field(name),
+        value,
+        problem: "is not a Linux interface name",
+        fix: "use at most 15 letters, digits, '.', '_' or '-'",
+      });
     }
   }
-  if (tunnel.providerDefaultRoute !== undefined && !["keep", "disable"].includes(tunnel.providerDefaultRoute)) {
-    problems.push({ field: field("providerDefaultRoute"), value: tunnel.providerDefaultRoute, problem: 'must be "keep" or "disable"', fix: 'use "keep" to answer on the provider address too, "disable" to use only the tunnel' });
+  if (
+    tunnel.providerDefaultRoute !== undefined &&
+    !["keep", "disable"].includes(tunnel.providerDefaultRoute)
+  ) {
+    problems.push({
+      field: field("providerDefaultRoute"),
+      value: tunnel.providerDefaultRoute,
+      problem: 'must be "keep" or "disable"',
+      fix: 'use "keep" to answer on the provider address too, "disable" to use only the tunnel',
+    });
   }
   if ((tunnel.username === undefined) !== (tunnel.updateKey === undefined)) {
-    problems.push({ field: field(tunnel.username === undefined ? "username" : "updateKey"), value: "(secret)", problem: "is needed together with the other endpoint-update credential", fix: "set both username and updateKey (pulumi config set --secret), or neither" });
+    problems.push({
+      field: field(tunnel.username === undefined ? "username" : "updateKey"),
+      value: "(secret)",
+      problem: "is needed together with the other endpoint-update credential",
+      fix: "set both username and updateKey (pulumi config set --secret), or neither",
+    });
   }
   if (tunnel.updateUrl !== undefined && !/^https?:\/\/[^\s'"]+$/.test(tunnel.updateUrl)) {
-    problems.push({ field: field("updateUrl"), value: tunnel.updateUrl, problem: "is not an http(s) URL", fix: `leave it unset to use ${HE_UPDATE_URL}` });
+    problems.push({
+      field: field("updateUrl"),
+      value: tunnel.updateUrl,
+      problem: "is not an http(s) URL",
+      fix: `leave it unset to use ${HE_UPDATE_URL}`,
+    });
   }
   if (tunnel.providerPrefix !== undefined && tryParseIpv6Prefix(tunnel.providerPrefix) === undefined) {
-    problems.push({ field: field("providerPrefix"), value: tunnel.providerPrefix, problem: "is not an IPv6 prefix", fix: "give the provider's /64 on providerInterface, e.g. 2a03:b0c0:3:d0::/64" });
+    problems.push({
+      field: field("providerPrefix"),
+      value: tunnel.providerPrefix,
+      problem: "is not an IPv6 prefix",
+      fix: "give the provider's /64 on providerInterface, e.g. 2a03:b0c0:3:d0::/64",
+    });
   }
   if (tunnel.verifyTarget !== undefined) {
     try {
       parseIpv6Address(tunnel.verifyTarget);
     } catch {
-      problems.push({ field: field("verifyTarget"), value: tunnel.verifyTarget, problem: "is not an IPv6 address", fix: "give a public IPv6 address, e.g. 2001:4860:4860::8888" });
+      problems.push({
+        field: field("verifyTarget"),
+        value: tunnel.verifyTarget,
+        problem: "is not an IPv6 address",
+        fix: "give a public IPv6 address, e.g. 2001:4860:4860::8888",
+      });
     }
   }
   return problems;
@@ -177,10 +247,12 @@ export function resolveTunnel(tunnel: HeTunnelSettings): ResolvedTunnel {
     interfaceName: tunnel.interfaceName ?? "he-ipv6",
     providerDefaultRoute: tunnel.providerDefaultRoute ?? "keep",
     providerInterface: tunnel.providerInterface ?? "eth0",
-    providerPrefix: tunnel.providerPrefix === undefined ? undefined : parseIpv6Prefix(tunnel.providerPrefix).text,
+    providerPrefix:
+      tunnel.providerPrefix === undefined ? undefined : parseIpv6Prefix(tunnel.providerPrefix).text,
     updateUrl: tunnel.updateUrl ?? HE_UPDATE_URL,
     sageCertified: tunnel.sageCertified ?? false,
-    verifyTarget: tunnel.verifyTarget === undefined ? "2001:4860:4860::8888" : parseIpv6Address(tunnel.verifyTarget),
+    verifyTarget:
+      tunnel.verifyTarget === undefined ? "2001:4860:4860::8888" : parseIpv6Address(tunnel.verifyTarget),
     prefixSource: tunnel.routedPrefix !== undefined ? "he-routed-64" : "he-routed-48",
   };
 }

@@ -1,9 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
-import { composeHostScript, heEndpointUpdateSection, heEndpointUpdateStdin, renderTunnelScripts, tunnelApplySection, TunnelSpec, HostScriptSection } from "./host-config";
+import {
+  composeHostScript,
+  heEndpointUpdateSection,
+  heEndpointUpdateStdin,
+  renderTunnelScripts,
+  tunnelApplySection,
+  TunnelSpec,
+  HostScriptSection,
+} from "./host-config";
 import { checkTunnelSettings, HeTunnelSettings, resolveTunnel, ResolvedTunnel } from "./he-tunnel-args";
 import { HostScriptCommands, registerHostScript } from "./host-script-command";
-import { ConfigProblems, isIpv4Address, serviceAddress, subnet64Of48, hashedSubnetIndex, DEFAULT_SMTP_INTERFACE_ID } from "./net";
+import {
+  ConfigProblems,
+  isIpv4Address,
+  serviceAddress,
+  subnet64Of48,
+  hashedSubnetIndex,
+  DEFAULT_SMTP_INTERFACE_ID,
+} from "./net";
 import { claimDedicatedPrefix } from "./prefix-claims";
 
 const TYPE = "ipv6-mail:index:HeTunnel";
@@ -30,14 +45,24 @@ export interface TunnelAddressing {
 }
 
 /** Decides the tunnel's dedicated /64 (routed /64, or a /64 of the routed /48) and the SMTP address. */
-export function tunnelAddressing(tunnel: ResolvedTunnel, hostName: string, smtpInterfaceId = DEFAULT_SMTP_INTERFACE_ID): TunnelAddressing {
+export function tunnelAddressing(
+  tunnel: ResolvedTunnel,
+  hostName: string,
+  smtpInterfaceId = DEFAULT_SMTP_INTERFACE_ID,
+): TunnelAddressing {
   const dedicatedPrefix =
-    tunnel.routedPrefix ?? subnet64Of48(tunnel.routed48 as string, tunnel.subnetIndex ?? hashedSubnetIndex(hostName));
+    tunnel.routedPrefix ??
+    subnet64Of48(tunnel.routed48 as string, tunnel.subnetIndex ?? hashedSubnetIndex(hostName));
   return { dedicatedPrefix, smtpAddress: serviceAddress(dedicatedPrefix, smtpInterfaceId) };
 }
 
 /** The tunnel's host-config spec, once the host's addresses are known. */
-export function tunnelSpec(tunnel: ResolvedTunnel, addressing: TunnelAddressing, localIpv4: string, providerPrefix?: string): TunnelSpec {
+export function tunnelSpec(
+  tunnel: ResolvedTunnel,
+  addressing: TunnelAddressing,
+  localIpv4: string,
+  providerPrefix?: string,
+): TunnelSpec {
   return {
     interfaceName: tunnel.interfaceName,
     heServerIpv4: tunnel.heServerIpv4,
@@ -59,15 +84,25 @@ export function tunnelSpec(tunnel: ResolvedTunnel, addressing: TunnelAddressing,
  * The endpoint update section, when credentials are configured: HE must know the host's current IPv4 before
  * the tunnel can carry anything. The credentials come on stdin ({@link endpointUpdateStdin}).
  */
-export function endpointUpdateSection(tunnel: ResolvedTunnel, settings: HeTunnelSettings, publicIpv4: string): HostScriptSection | undefined {
+export function endpointUpdateSection(
+  tunnel: ResolvedTunnel,
+  settings: HeTunnelSettings,
+  publicIpv4: string,
+): HostScriptSection | undefined {
   if (settings.username === undefined || settings.updateKey === undefined) return undefined;
-  return heEndpointUpdateSection({ tunnelId: tunnel.tunnelId, clientIpv4: publicIpv4, updateUrl: tunnel.updateUrl });
+  return heEndpointUpdateSection({
+    tunnelId: tunnel.tunnelId,
+    clientIpv4: publicIpv4,
+    updateUrl: tunnel.updateUrl,
+  });
 }
 
 /** The endpoint update's credentials as a secret stdin, or undefined without credentials. */
 export function endpointUpdateStdin(settings: HeTunnelSettings): pulumi.Output<string> | undefined {
   if (settings.username === undefined || settings.updateKey === undefined) return undefined;
-  return pulumi.secret(pulumi.all([settings.username, settings.updateKey]).apply(([u, k]) => heEndpointUpdateStdin(u, k)));
+  return pulumi.secret(
+    pulumi.all([settings.username, settings.updateKey]).apply(([u, k]) => heEndpointUpdateStdin(u, k)),
+  );
 }
 
 /**
@@ -94,7 +129,13 @@ export class HeTunnel extends pulumi.ComponentResource {
     problems.throwIfAny("HeTunnel", name);
     const tunnel = resolveTunnel(args);
     const addressing = tunnelAddressing(tunnel, args.hostName, args.smtpInterfaceId);
-    problems.addAll(claimDedicatedPrefix(addressing.dedicatedPrefix, args.hostName, tunnel.routedPrefix ? "routedPrefix" : "subnetIndex"));
+    problems.addAll(
+      claimDedicatedPrefix(
+        addressing.dedicatedPrefix,
+        args.hostName,
+        tunnel.routedPrefix ? "routedPrefix" : "subnetIndex",
+      ),
+    );
     problems.throwIfAny("HeTunnel", name);
     super(TYPE, name, {}, opts);
 
@@ -111,17 +152,29 @@ export class HeTunnel extends pulumi.ComponentResource {
       .apply(([publicIpv4, localIpv4, nativeIpv6Prefix]) => {
         requireIpv4(name, "publicIpv4", publicIpv4);
         requireIpv4(name, "localIpv4", localIpv4);
-        const spec = tunnelSpec(tunnel, addressing, localIpv4, tunnel.providerPrefix ?? (nativeIpv6Prefix || undefined));
+        const spec = tunnelSpec(
+          tunnel,
+          addressing,
+          localIpv4,
+          tunnel.providerPrefix ?? (nativeIpv6Prefix || undefined),
+        );
         const rendered = renderTunnelScripts(spec);
         const update = endpointUpdateSection(tunnel, args, publicIpv4);
         const apply = update
-          ? composeHostScript([update, tunnelApplySection(spec)], { title: `HE tunnel ${tunnel.interfaceName} (apply)` })
+          ? composeHostScript([update, tunnelApplySection(spec)], {
+              title: `HE tunnel ${tunnel.interfaceName} (apply)`,
+            })
           : rendered.apply;
         return { apply, remove: rendered.remove };
       });
     this.commands = registerHostScript(
       name,
-      { connection: args.connection, apply: scripts.apply((s) => s.apply), remove: scripts.apply((s) => s.remove), stdin: endpointUpdateStdin(args) },
+      {
+        connection: args.connection,
+        apply: scripts.apply((s) => s.apply),
+        remove: scripts.apply((s) => s.remove),
+        stdin: endpointUpdateStdin(args),
+      },
       this,
     );
     this.registerOutputs({
@@ -139,6 +192,8 @@ export class HeTunnel extends pulumi.ComponentResource {
 /** Fails with the component's name when an address that was an unresolved output turns out not to be IPv4. */
 export function requireIpv4(component: string, field: string, value: string): void {
   if (!isIpv4Address(value)) {
-    throw new Error(`Invalid ${component}: ${field} = ${JSON.stringify(value)} is not an IPv4 address. Fix: give the host's IPv4 address`);
+    throw new Error(
+      `Invalid ${component}: ${field} = ${JSON.stringify(value)} is not an IPv4 address. Fix: give the host's IPv4 address`,
+    );
   }
 }

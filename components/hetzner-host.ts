@@ -73,8 +73,18 @@ export class HetznerHost extends pulumi.ComponentResource {
       name,
       {
         rules: [
-          { direction: "in", protocol: "tcp", port: String(access.sshPort), sourceIps: [...access.adminSources] },
-          ...access.mailPorts.map((port) => ({ direction: "in", protocol: "tcp", port: String(port), sourceIps: [...WORLD_SOURCES] })),
+          {
+            direction: "in",
+            protocol: "tcp",
+            port: String(access.sshPort),
+            sourceIps: [...access.adminSources],
+          },
+          ...access.mailPorts.map((port) => ({
+            direction: "in",
+            protocol: "tcp",
+            port: String(port),
+            sourceIps: [...WORLD_SOURCES],
+          })),
           { direction: "in", protocol: "icmp", sourceIps: [...WORLD_SOURCES] },
         ],
       },
@@ -105,7 +115,10 @@ export class HetznerHost extends pulumi.ComponentResource {
 
 /** Checks {@link HetznerHostArgs}; fields are prefixed with `fieldPrefix`. */
 export function checkHetznerHostArgs(args: HetznerHostArgs, fieldPrefix: string): ConfigProblem[] {
-  const problems = [...checkHostName(args?.hostName, `${fieldPrefix}hostName`), ...checkAccessArgs(args?.access, `${fieldPrefix}access.`)];
+  const problems = [
+    ...checkHostName(args?.hostName, `${fieldPrefix}hostName`),
+    ...checkAccessArgs(args?.access, `${fieldPrefix}access.`),
+  ];
   problems.push(...checkCloudSshKeys(args, fieldPrefix, "Hetzner Cloud project"));
   return problems;
 }

@@ -18,7 +18,11 @@ export interface HostFirewallArgs extends FirewallSettings {
 }
 
 /** The host-config firewall spec for validated settings. */
-export function firewallSpec(settings: FirewallSettings, heServerIpv4?: string, tunnelInterface?: string): FirewallSpec {
+export function firewallSpec(
+  settings: FirewallSettings,
+  heServerIpv4?: string,
+  tunnelInterface?: string,
+): FirewallSpec {
   const access = resolveAccess(settings);
   return {
     allowedTcpPorts: access.mailPorts,
@@ -51,14 +55,27 @@ export class HostFirewall extends pulumi.ComponentResource {
     const problems = new ConfigProblems();
     problems.addAll(checkFirewallSettings(args, ""));
     if (args?.heServerIpv4 !== undefined && !isIpv4Address(args.heServerIpv4)) {
-      problems.add("heServerIpv4", args.heServerIpv4, "is not an IPv4 address", 'copy "Server IPv4 Address" from the tunnel details page');
+      problems.add(
+        "heServerIpv4",
+        args.heServerIpv4,
+        "is not an IPv4 address",
+        'copy "Server IPv4 Address" from the tunnel details page',
+      );
     }
     problems.throwIfAny("HostFirewall", name);
     super(TYPE, name, {}, opts);
     const scripts = renderFirewallScripts(firewallSpec(args, args.heServerIpv4, args.tunnelInterface));
     this.ruleset = scripts.ruleset;
     this.interfaces = args.tunnelInterface ? ["*", args.tunnelInterface] : ["*"];
-    this.commands = registerHostScript(name, { connection: args.connection, apply: scripts.apply, remove: scripts.remove, confirm: scripts.confirm }, this);
-    this.registerOutputs({ ruleset: this.ruleset, interfaces: this.interfaces, allowsNeighbourDiscovery: this.allowsNeighbourDiscovery });
+    this.commands = registerHostScript(
+      name,
+      { connection: args.connection, apply: scripts.apply, remove: scripts.remove, confirm: scripts.confirm },
+      this,
+    );
+    this.registerOutputs({
+      ruleset: this.ruleset,
+      interfaces: this.interfaces,
+      allowsNeighbourDiscovery: this.allowsNeighbourDiscovery,
+    });
   }
 }

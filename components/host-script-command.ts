@@ -28,7 +28,11 @@ export interface HostScriptCommands {
  * the same idempotent script, so changed inputs update in place and equal inputs change nothing), and one for
  * the confirmation. Components never assemble shell themselves; they pass what host-config rendered.
  */
-export function registerHostScript(name: string, args: HostScriptCommandArgs, parent: pulumi.Resource): HostScriptCommands {
+export function registerHostScript(
+  name: string,
+  args: HostScriptCommandArgs,
+  parent: pulumi.Resource,
+): HostScriptCommands {
   const apply = new remote.Command(
     name,
     {

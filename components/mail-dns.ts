@@ -83,15 +83,24 @@ export class MailDns extends pulumi.ComponentResource {
       problems.addAll(error.problems);
     }
     if (args.cloudflare === undefined && args.hetznerServerId === undefined) {
-      problems.add("cloudflare", undefined, "no DNS provider is configured", "set cloudflare.zoneId (and reverseZoneId for the PTR), or hetznerServerId");
+      problems.add(
+        "cloudflare",
+        undefined,
+        "no DNS provider is configured",
+        "set cloudflare.zoneId (and reverseZoneId for the PTR), or hetznerServerId",
+      );
     }
     problems.throwIfAny("MailDns", name);
     super(TYPE, name, {}, opts);
 
     this.records = pulumi
       .all([args.smtpAddress, args.dedicatedPrefix, args.ipv4Address])
-      .apply(([smtp, prefix, ipv4]) => planMailDns(toSpec(args, smtp, prefix, ipv4, args.allowDocumentationPrefixes), "MailDns", name));
-    this.spfRecord = this.records.apply((rs) => unquoteTxt(rs.find((r) => r.type === "TXT" && r.name === args.zone.toLowerCase())?.content ?? ""));
+      .apply(([smtp, prefix, ipv4]) =>
+        planMailDns(toSpec(args, smtp, prefix, ipv4, args.allowDocumentationPrefixes), "MailDns", name),
+      );
+    this.spfRecord = this.records.apply((rs) =>
+      unquoteTxt(rs.find((r) => r.type === "TXT" && r.name === args.zone.toLowerCase())?.content ?? ""),
+    );
     this.ptrName = pulumi.output(args.smtpAddress).apply(ptrOwnerName);
 
     const pick = (type: DnsRecordPlan["type"], recordName?: string) =>
@@ -111,10 +120,14 @@ export class MailDns extends pulumi.ComponentResource {
       if (args.mx ?? true) forward.push(["mx", "MX", zone]);
       if (hostName !== zone) forward.push(["helo-spf", "TXT", hostName]);
       for (const [role, type, recordName] of forward) {
-        this.cloudflareRecords.push(cloudflareRecord(`${name}-${role}`, args.cloudflare.zoneId, pick(type, recordName), this));
+        this.cloudflareRecords.push(
+          cloudflareRecord(`${name}-${role}`, args.cloudflare.zoneId, pick(type, recordName), this),
+        );
       }
       if (args.cloudflare.reverseZoneId !== undefined) {
-        this.cloudflareRecords.push(cloudflareRecord(`${name}-ptr`, args.cloudflare.reverseZoneId, pick("PTR"), this));
+        this.cloudflareRecords.push(
+          cloudflareRecord(`${name}-ptr`, args.cloudflare.reverseZoneId, pick("PTR"), this),
+        );
       }
     }
     if (args.hetznerServerId !== undefined) {
@@ -128,7 +141,13 @@ export class MailDns extends pulumi.ComponentResource {
   }
 }
 
-function toSpec(args: MailDnsArgs, smtpAddress: string, dedicatedPrefix: string, ipv4: string | undefined, allowDocumentation?: boolean) {
+function toSpec(
+  args: MailDnsArgs,
+  smtpAddress: string,
+  dedicatedPrefix: string,
+  ipv4: string | undefined,
+  allowDocumentation?: boolean,
+) {
   return {
     zone: args.zone,
     hostName: args.hostName,
@@ -146,10 +165,7 @@ function toSpec(args: MailDnsArgs, smtpAddress: string, dedicatedPrefix: string,
 }
 
 function unquoteTxt(content: string): string {
-  return content
-    .split(/"\s*"/)
-    .join("")
-    .replace(/^"|"$/g, "");
+  return content.split(/"\s*"/).join("").replace(/^"|"$/g, "");
 }
 
 function cloudflareRecord(

@@ -60,7 +60,12 @@ export interface MailServerArgs {
 export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
   const problems: ConfigProblem[] = [...checkHostName(args?.hostName, "hostName")];
   if (!isDomainName(args?.zone)) {
-    problems.push({ field: "zone", value: args?.zone, problem: "is not a domain name", fix: 'give the mail domain, e.g. "example.org"' });
+    problems.push({
+      field: "zone",
+      value: args?.zone,
+      problem: "is not a domain name",
+      fix: 'give the mail domain, e.g. "example.org"',
+    });
   }
   const hosts = (["digitalocean", "hetzner", "existing"] as const).filter((k) => args?.[k] !== undefined);
   if (hosts.length !== 1) {
@@ -72,19 +77,39 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
     });
   }
   const access = args?.firewall;
-  if (args?.digitalocean) problems.push(...checkDigitalOceanHostArgs({ ...args.digitalocean, hostName: args.hostName, access }, "digitalocean."));
-  if (args?.hetzner) problems.push(...checkHetznerHostArgs({ ...args.hetzner, hostName: args.hostName, access }, "hetzner."));
-  if (args?.existing) problems.push(...checkExistingHostArgs({ ...args.existing, allowDocumentationPrefixes: args.allowDocumentationPrefixes }, "existing."));
+  if (args?.digitalocean)
+    problems.push(
+      ...checkDigitalOceanHostArgs(
+        { ...args.digitalocean, hostName: args.hostName, access },
+        "digitalocean.",
+      ),
+    );
+  if (args?.hetzner)
+    problems.push(...checkHetznerHostArgs({ ...args.hetzner, hostName: args.hostName, access }, "hetzner."));
+  if (args?.existing)
+    problems.push(
+      ...checkExistingHostArgs(
+        { ...args.existing, allowDocumentationPrefixes: args.allowDocumentationPrefixes },
+        "existing.",
+      ),
+    );
   problems.push(...checkTunnelSettings(args?.tunnel, "tunnel.", args?.allowDocumentationPrefixes ?? false));
   problems.push(...checkFirewallSettings(args?.firewall, "firewall."));
   problems.push(...checkMtaSettings(args?.mta, "mta."));
 
-  const ipv6Sources = [args?.tunnel ? "tunnel" : undefined, args?.hetzner ? "hetzner" : undefined, args?.existing?.ipv6Prefix !== undefined ? "existing.ipv6Prefix" : undefined].filter(
-    (s): s is string => s !== undefined,
-  );
+  const ipv6Sources = [
+    args?.tunnel ? "tunnel" : undefined,
+    args?.hetzner ? "hetzner" : undefined,
+    args?.existing?.ipv6Prefix !== undefined ? "existing.ipv6Prefix" : undefined,
+  ].filter((s): s is string => s !== undefined);
   if (args?.smtpOverIpv4Only) {
     if (args.tunnel !== undefined) {
-      problems.push({ field: "smtpOverIpv4Only", value: true, problem: "contradicts the tunnel, whose purpose is sending over IPv6", fix: "remove smtpOverIpv4Only, or remove the tunnel" });
+      problems.push({
+        field: "smtpOverIpv4Only",
+        value: true,
+        problem: "contradicts the tunnel, whose purpose is sending over IPv6",
+        fix: "remove smtpOverIpv4Only, or remove the tunnel",
+      });
     }
   } else if (ipv6Sources.length === 0 && hosts.length === 1) {
     problems.push({
@@ -106,7 +131,10 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
     });
   }
   const interfaceId = args?.smtpInterfaceId;
-  if (interfaceId !== undefined && (typeof interfaceId !== "string" || !isIpv6Address(interfaceId) || ipv6ToBigInt(interfaceId) === 0n)) {
+  if (
+    interfaceId !== undefined &&
+    (typeof interfaceId !== "string" || !isIpv6Address(interfaceId) || ipv6ToBigInt(interfaceId) === 0n)
+  ) {
     problems.push({
       field: "smtpInterfaceId",
       value: interfaceId,

@@ -4,7 +4,13 @@ import { DigitalOceanHost } from "./digitalocean-host";
 import { HetznerHost } from "./hetzner-host";
 import { ExistingHost } from "./existing-host";
 import { resolveTunnel, ResolvedTunnel } from "./he-tunnel-args";
-import { endpointUpdateSection, endpointUpdateStdin, requireIpv4, tunnelAddressing, tunnelSpec } from "./he-tunnel";
+import {
+  endpointUpdateSection,
+  endpointUpdateStdin,
+  requireIpv4,
+  tunnelAddressing,
+  tunnelSpec,
+} from "./he-tunnel";
 import { firewallSpec } from "./host-firewall";
 import { mtaSection } from "./mta-binding";
 import { MailDns } from "./mail-dns";
@@ -85,7 +91,9 @@ export class MailServer extends pulumi.ComponentResource {
       staticPrefix = args.existing.ipv6Prefix;
     }
     if (staticPrefix !== undefined) {
-      problems.addAll(claimDedicatedPrefix(staticPrefix, hostName, tunnel ? "tunnel.routedPrefix" : "existing.ipv6Prefix"));
+      problems.addAll(
+        claimDedicatedPrefix(staticPrefix, hostName, tunnel ? "tunnel.routedPrefix" : "existing.ipv6Prefix"),
+      );
       problems.addAll(smtpAddressProblems(staticPrefix, interfaceId));
     }
     problems.throwIfAny("MailServer", name);
@@ -99,11 +107,20 @@ export class MailServer extends pulumi.ComponentResource {
     } else if (args.hetzner) {
       this.host = new HetznerHost(name, { ...args.hetzner, hostName, access }, child);
     } else {
-      this.host = new ExistingHost(name, { ...(args.existing as NonNullable<MailServerArgs["existing"]>), allowDocumentationPrefixes: args.allowDocumentationPrefixes }, child);
+      this.host = new ExistingHost(
+        name,
+        {
+          ...(args.existing as NonNullable<MailServerArgs["existing"]>),
+          allowDocumentationPrefixes: args.allowDocumentationPrefixes,
+        },
+        child,
+      );
     }
     const host = this.host;
     this.ipv4Address = pulumi.output(host.ipv4Address as pulumi.Input<string | undefined>);
-    this.prefixSource = args.smtpOverIpv4Only ? host.prefixSource : (tunnel?.prefixSource ?? host.prefixSource);
+    this.prefixSource = args.smtpOverIpv4Only
+      ? host.prefixSource
+      : (tunnel?.prefixSource ?? host.prefixSource);
     this.tunnelInterface = tunnel?.interfaceName;
 
     this.dedicatedPrefix = args.smtpOverIpv4Only
@@ -120,8 +137,15 @@ export class MailServer extends pulumi.ComponentResource {
     this.ptrName = this.smtpAddress.apply((a) => (a === undefined ? undefined : ptrOwnerName(a)));
 
     const scripts = pulumi
-      .all([host.ipv4Address as pulumi.Input<string | undefined>, host.ipv6Prefix as pulumi.Input<string | undefined>, this.smtpAddress, this.dedicatedPrefix])
-      .apply(([ipv4, nativePrefix, smtp, prefix]) => renderHostScripts(name, args, tunnel, { ipv4, nativePrefix, smtp, prefix }));
+      .all([
+        host.ipv4Address as pulumi.Input<string | undefined>,
+        host.ipv6Prefix as pulumi.Input<string | undefined>,
+        this.smtpAddress,
+        this.dedicatedPrefix,
+      ])
+      .apply(([ipv4, nativePrefix, smtp, prefix]) =>
+        renderHostScripts(name, args, tunnel, { ipv4, nativePrefix, smtp, prefix }),
+      );
     this.hostCommands = registerHostScript(
       `${name}-host`,
       {
@@ -209,7 +233,14 @@ function smtpAddressProblems(prefix: string, interfaceId: string) {
   try {
     return checkSmtpAddressInPrefix(serviceAddress(prefix, interfaceId), prefix, "smtpInterfaceId");
   } catch (error) {
-    return [{ field: "smtpInterfaceId", value: interfaceId, problem: (error as Error).message, fix: `use e.g. "${DEFAULT_SMTP_INTERFACE_ID}"` }];
+    return [
+      {
+        field: "smtpInterfaceId",
+        value: interfaceId,
+        problem: (error as Error).message,
+        fix: `use e.g. "${DEFAULT_SMTP_INTERFACE_ID}"`,
+      },
+    ];
   }
 }
 
@@ -231,26 +262,46 @@ function renderHostScripts(
     const publicIpv4 = known.ipv4 ?? "";
     requireIpv4(`MailServer "${name}"`, "host IPv4 address (existing.ipv4Address)", publicIpv4);
     const localIpv4 = typeof args.tunnel.localIpv4 === "string" ? args.tunnel.localIpv4 : publicIpv4;
-    const spec = tunnelSpec(tunnel, { dedicatedPrefix: known.prefix, smtpAddress: known.smtp }, localIpv4, tunnel.providerPrefix ?? (known.nativePrefix || undefined));
+    const spec = tunnelSpec(
+      tunnel,
+      { dedicatedPrefix: known.prefix, smtpAddress: known.smtp },
+      localIpv4,
+      tunnel.providerPrefix ?? (known.nativePrefix || undefined),
+    );
     const update = endpointUpdateSection(tunnel, args.tunnel, publicIpv4);
     if (update) apply.push(update);
     apply.push(tunnelApplySection(spec));
     remove.push(tunnelRemoveSection(spec));
   } else if (known.smtp && !args.smtpOverIpv4Only) {
-    apply.push(nativeAddressSection({ interfaceName: args.nativeInterface ?? "eth0", smtpAddress: known.smtp }));
+    apply.push(
+      nativeAddressSection({ interfaceName: args.nativeInterface ?? "eth0", smtpAddress: known.smtp }),
+    );
   }
   const fw = firewallSpec(
-    { ...args.firewall, rejectSmtpOverIpv6: args.firewall.rejectSmtpOverIpv6 ?? args.smtpOverIpv4Only ?? false },
+    {
+      ...args.firewall,
+      rejectSmtpOverIpv6: args.firewall.rejectSmtpOverIpv6 ?? args.smtpOverIpv4Only ?? false,
+    },
     tunnel?.heServerIpv4,
     tunnel?.interfaceName,
   );
   apply.push(firewallApplySection(fw));
   remove.push(firewallRemoveSection(fw));
-  if (known.smtp && !args.smtpOverIpv4Only) apply.push(mtaSection(args.mta?.kind ?? "postfix", known.smtp, args.hostName.toLowerCase(), args.mta?.bindIpv4 ? known.ipv4 : undefined));
+  if (known.smtp && !args.smtpOverIpv4Only)
+    apply.push(
+      mtaSection(
+        args.mta?.kind ?? "postfix",
+        known.smtp,
+        args.hostName.toLowerCase(),
+        args.mta?.bindIpv4 ? known.ipv4 : undefined,
+      ),
+    );
   if (args.preferIpv4Outbound || args.smtpOverIpv4Only) apply.push(gaiConfSection());
   return {
     apply: composeHostScript(apply, { title: `mail host ${args.hostName} (apply)` }),
     remove: composeHostScript(remove, { title: `mail host ${args.hostName} (remove)` }),
-    confirm: composeHostScript([firewallConfirmSection(fw)], { title: `mail host ${args.hostName} (confirm)` }),
+    confirm: composeHostScript([firewallConfirmSection(fw)], {
+      title: `mail host ${args.hostName} (confirm)`,
+    }),
   };
 }

@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
-import { composeHostScript, dockerDaemonSection, eximSection, HostScriptSection, postfixSection, renderDockerMailserverEnv } from "./host-config";
+import {
+  composeHostScript,
+  dockerDaemonSection,
+  eximSection,
+  HostScriptSection,
+  postfixSection,
+  renderDockerMailserverEnv,
+} from "./host-config";
 import { checkHostName } from "./host-args-check";
 import { HostScriptCommands, registerHostScript } from "./host-script-command";
 import { checkMtaSettings, MtaKind, MtaSettings } from "./mta-settings";
@@ -21,7 +28,12 @@ export interface MtaBindingArgs extends MtaSettings {
 }
 
 /** The host-config section that pins the MTA's source address. */
-export function mtaSection(kind: MtaKind, smtpAddress: string, hostName: string, smtpIpv4?: string): HostScriptSection {
+export function mtaSection(
+  kind: MtaKind,
+  smtpAddress: string,
+  hostName: string,
+  smtpIpv4?: string,
+): HostScriptSection {
   switch (kind) {
     case "exim":
       return eximSection({ smtpAddress, smtpIpv4 });
@@ -58,10 +70,19 @@ export class MtaBinding extends pulumi.ComponentResource {
     problems.addAll(checkMtaSettings(args, ""));
     problems.addAll(checkHostName(args?.hostName, "hostName"));
     if (typeof args?.smtpAddress === "string") {
-      problems.addAll(checkPublicIpv6Address(args.smtpAddress, "smtpAddress", { allowDocumentation: args.allowDocumentationPrefixes }));
+      problems.addAll(
+        checkPublicIpv6Address(args.smtpAddress, "smtpAddress", {
+          allowDocumentation: args.allowDocumentationPrefixes,
+        }),
+      );
     }
     if (args?.bindIpv4 && args.ipv4Address === undefined) {
-      problems.add("ipv4Address", undefined, "is needed when bindIpv4 is set", "give the host's IPv4 address, or remove bindIpv4");
+      problems.add(
+        "ipv4Address",
+        undefined,
+        "is needed when bindIpv4 is set",
+        "give the host's IPv4 address, or remove bindIpv4",
+      );
     }
     problems.throwIfAny("MtaBinding", name);
     super(TYPE, name, {}, opts);
@@ -72,10 +93,17 @@ export class MtaBinding extends pulumi.ComponentResource {
       this.dockerIp6tables = true;
       this.dockerMailserverEnv = { ...renderDockerMailserverEnv() };
     }
-    const apply = pulumi.all([args.smtpAddress, args.bindIpv4 ? args.ipv4Address : undefined]).apply(([smtp, ipv4]) => {
-      if (ipv4 !== undefined && !isIpv4Address(ipv4)) throw new Error(`Invalid MtaBinding "${name}": ipv4Address = ${JSON.stringify(ipv4)} is not an IPv4 address`);
-      return composeHostScript([mtaSection(this.mta, smtp, this.hostName, ipv4)], { title: `${this.mta} source address (apply)` });
-    });
+    const apply = pulumi
+      .all([args.smtpAddress, args.bindIpv4 ? args.ipv4Address : undefined])
+      .apply(([smtp, ipv4]) => {
+        if (ipv4 !== undefined && !isIpv4Address(ipv4))
+          throw new Error(
+            `Invalid MtaBinding "${name}": ipv4Address = ${JSON.stringify(ipv4)} is not an IPv4 address`,
+          );
+        return composeHostScript([mtaSection(this.mta, smtp, this.hostName, ipv4)], {
+          title: `${this.mta} source address (apply)`,
+        });
+      });
     this.commands = registerHostScript(name, { connection: args.connection, apply, remove: "true" }, this);
     this.registerOutputs({
       mta: this.mta,

@@ -22,16 +22,28 @@ const KINDS: readonly MtaKind[] = ["postfix", "exim", "docker-mailserver"];
 export function checkMtaSettings(settings: MtaSettings | undefined, fieldPrefix: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (settings?.kind !== undefined && !KINDS.includes(settings.kind)) {
-    problems.push({ field: `${fieldPrefix}kind`, value: settings.kind, problem: "is not a supported MTA", fix: `use one of ${KINDS.join(", ")}` });
+    problems.push({
+      field: `${fieldPrefix}kind`,
+      value: settings.kind,
+      problem: "is not a supported MTA",
+      fix: `use one of ${KINDS.join(", ")}`,
+    });
   }
   const subnet = settings?.dockerIpv6Subnet;
   if (subnet !== undefined) {
     if (settings?.kind !== "docker-mailserver") {
-      problems.push({ field: `${fieldPrefix}dockerIpv6Subnet`, value: subnet, problem: "only applies to docker-mailserver", fix: 'remove it, or set kind: "docker-mailserver"' });
+      problems.push({
+        field: `${fieldPrefix}dockerIpv6Subnet`,
+        value: subnet,
+        problem: "only applies to docker-mailserver",
+        fix: 'remove it, or set kind: "docker-mailserver"',
+      });
     } else {
       const parsed = tryParseIpv6Prefix(subnet);
       if (!parsed || parsed.length !== 64 || ipv6AddressKind(parsed.text) !== "unique-local") {
-        const reason = parsed ? checkPublicIpv6Prefix(parsed.text, "", { requiredLength: 64 })[0]?.problem : undefined;
+        const reason = parsed
+          ? checkPublicIpv6Prefix(parsed.text, "", { requiredLength: 64 })[0]?.problem
+          : undefined;
         problems.push({
           field: `${fieldPrefix}dockerIpv6Subnet`,
           value: subnet,

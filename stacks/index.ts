@@ -20,4 +20,6 @@ export const spfRecord = server.spfRecord;
 export const tunnelInterface = server.tunnelInterface;
 export const ipv4Address = server.ipv4Address;
 export const dnsRecords = server.dnsRecords;
-export const hostApplyResult = server.hostCommands.apply.stdout.apply((out) => out.trim().split("\n").pop() ?? "");
+export const hostApplyResult = server.hostCommands.apply.stdout.apply(
+  (out) => out.trim().split("\n").pop() ?? "",
+);

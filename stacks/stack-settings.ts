@@ -32,25 +32,50 @@ export function mailServerArgsFromConfig(config: pulumi.Config, projectDir: stri
   const settings = config.requireObject<MailServerSettings>("mailServer");
   const heUsername = config.getSecret("heUsername");
   const heUpdateKey = config.getSecret("heUpdateKey");
-  const tunnel = settings.tunnel ? { ...settings.tunnel, username: heUsername, updateKey: heUpdateKey } : undefined;
-  const args: MailServerArgs = { ...settings, tunnel, existing: undefined, digitalocean: undefined, hetzner: undefined };
+  const tunnel = settings.tunnel
+    ? { ...settings.tunnel, username: heUsername, updateKey: heUpdateKey }
+    : undefined;
+  const args: MailServerArgs = {
+    ...settings,
+    tunnel,
+    existing: undefined,
+    digitalocean: undefined,
+    hetzner: undefined,
+  };
   if (settings.existing) {
     const { labState, ssh, ...rest } = settings.existing;
     if (labState !== undefined) {
       const statePath = path.resolve(projectDir, labState);
       if (!fs.existsSync(statePath)) {
-        throw new Error(`ipv6-mail:mailServer.existing.labState = "${labState}": no such file. Fix: start the lab first (npm run lab -- start)`);
+        throw new Error(
+          `ipv6-mail:mailServer.existing.labState = "${labState}": no such file. Fix: start the lab first (npm run lab -- start)`,
+        );
       }
       const state = JSON.parse(fs.readFileSync(statePath, "utf8")) as LabState;
       args.existing = {
         ...rest,
-        ssh: { host: state.sshHost, port: state.sshPort, user: state.sshUser, privateKey: pulumi.secret(fs.readFileSync(state.privateKeyPath, "utf8")) },
+        ssh: {
+          host: state.sshHost,
+          port: state.sshPort,
+          user: state.sshUser,
+          privateKey: pulumi.secret(fs.readFileSync(state.privateKeyPath, "utf8")),
+        },
       };
     } else {
-      args.existing = { ...rest, ssh: { host: ssh?.host ?? "", port: ssh?.port, user: ssh?.user, privateKey: config.requireSecret("sshPrivateKey") } };
+      args.existing = {
+        ...rest,
+        ssh: {
+          host: ssh?.host ?? "",
+          port: ssh?.port,
+          user: ssh?.user,
+          privateKey: config.requireSecret("sshPrivateKey"),
+        },
+      };
     }
   }
-  if (settings.digitalocean) args.digitalocean = { ...settings.digitalocean, sshPrivateKey: config.requireSecret("sshPrivateKey") };
-  if (settings.hetzner) args.hetzner = { ...settings.hetzner, sshPrivateKey: config.requireSecret("sshPrivateKey") };
+  if (settings.digitalocean)
+    args.digitalocean = { ...settings.digitalocean, sshPrivateKey: config.requireSecret("sshPrivateKey") };
+  if (settings.hetzner)
+    args.hetzner = { ...settings.hetzner, sshPrivateKey: config.requireSecret("sshPrivateKey") };
   return args;
 }

@@ -1,0 +1,116 @@
+#!/bin/bash
+# Builds the lab VM image from Debian packages only, through the machine's own apt sources:
+#   mmdebstrap (packages.txt) -> customize.sh -> ext4 image (mkfs.ext4 -d) + the image's own kernel and initrd.
+# The result goes to $LAB_BUILD_DIR/image and is rebuilt only when its inputs change: the cache key is a
+# hash of packages.txt, every file under lab/image, lab/topology.json and the Debian release.
+#   build-image.sh [--force]
+# Output: image/root.ext4, image/vmlinuz, image/initrd.img, image/ssh/id_ed25519{,.pub},
+#         image/known_hosts (the image's pinned host key), image/build.json (key, timings, sizes).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+lab=$(dirname "$here")
+build=${LAB_BUILD_DIR:-$lab/build}
+out=$build/image
+force=0
+[ "${1:-}" = "--force" ] && force=1
+
+log() { printf 'lab build: %s\n' "$*" >&2; }
+die() {
+  printf 'lab build: ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+for tool in mmdebstrap mkfs.ext4 ssh-keygen python3 sha256sum; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is missing: run 'bash scripts/lab-deps.sh' (as root)"
+done
+[ "$(id -u)" = 0 ] || die "building the image needs root (mmdebstrap and mkfs.ext4 -d keep file ownership)"
+
+# shellcheck disable=SC1091
+codename=${LAB_SUITE:-$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-}")}
+[ -n "$codename" ] || die "cannot tell the Debian release of this machine (set LAB_SUITE, e.g. bookworm)"
+
+input_key() {
+  {
+    printf 'suite %s\n' "$codename"
+    (cd "$lab" && find image topology.json -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+  } | sha256sum | cut -d' ' -f1
+}
+key=$(input_key)
+
+mkdir -p "$build"
+exec 9>"$build/.build.lock"
+flock 9
+
+if [ "$force" = 0 ] && [ -f "$out/build.json" ] && [ -f "$out/root.ext4" ] && [ -f "$out/vmlinuz" ] &&
+  [ -f "$out/initrd.img" ] && [ -f "$out/ssh/id_ed25519" ] &&
+  python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["key"] != sys.argv[2])' "$out/build.json" "$key"; then
+  log "image is up to date (key ${key:0:12})"
+  exit 0
+fi
+
+log "building the image (key ${key:0:12}, Debian $codename)"
+t0=$(date +%s.%N)
+work=$build/image.new
+rm -rf "$work"
+mkdir -p "$work/ssh" "$build/debs"
+rootfs=$work/rootfs
+
+# The SSH key pair the tests and the lab stack log in with. Generated here, never committed.
+ssh-keygen -q -t ed25519 -N '' -C "ipv6-mail-lab" -f "$work/ssh/id_ed25519"
+
+python3 "$here/host-apt-sources.py" "$codename" >"$work/apt.sources"
+
+packages=$(sed 's/#.*//' "$here/packages.txt" | tr -s ' \t\n' '\n' | grep . | paste -sd, -)
+
+# Debconf answers and the initramfs settings must be in place before the packages are configured.
+mmdebstrap --variant=minbase --mode=root --include="$packages" \
+  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
+  --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*' \
+  --dpkgopt='path-exclude=/usr/share/info/*' \
+  --essential-hook='echo "postfix postfix/main_mailer_type select Internet Site" | chroot "$1" debconf-set-selections' \
+  --essential-hook="echo 'postfix postfix/mailname string mail.localdomain' | chroot \"\$1\" debconf-set-selections" \
+  --essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" "$1/etc/initramfs-tools/hooks"' \
+  --essential-hook='printf "MODULES=list\n" > "$1/etc/initramfs-tools/conf.d/lab"' \
+  --essential-hook="install -m 0755 '$here/initramfs-hook' \"\$1/etc/initramfs-tools/hooks/lab\"" \
+  --setup-hook='mkdir -p "$1/var/cache/apt/archives"' \
+  --setup-hook="sync-in '$build/debs' /var/cache/apt/archives/" \
+  --customize-hook="sync-out /var/cache/apt/archives '$build/debs'" \
+  "$codename" "$rootfs" "$work/apt.sources" >"$work/mmdebstrap.log" 2>&1 ||
+  {
+    tail -30 "$work/mmdebstrap.log" >&2
+    die "mmdebstrap failed (full log: $work/mmdebstrap.log)"
+  }
+# Keep the package cache to the packages this build used.
+find "$build/debs" -name '*.deb' -mtime +30 -delete 2>/dev/null || true
+t1=$(date +%s.%N)
+
+"$here/customize.sh" "$rootfs" "$lab/topology.json" "$work/ssh/id_ed25519.pub"
+
+# The image's own kernel and initrd boot it directly (qemu -kernel/-initrd).
+kernel=$(find "$rootfs/boot" -name 'vmlinuz-*' | sort -V | tail -1)
+[ -n "$kernel" ] || die "no kernel in the image (is linux-image-amd64 in packages.txt?)"
+kver=${kernel##*/vmlinuz-}
+cp "$kernel" "$work/vmlinuz"
+cp "$rootfs/boot/initrd.img-$kver" "$work/initrd.img"
+printf 'ipv6-mail-lab %s\n' "$(cut -d' ' -f1,2 "$rootfs/etc/ssh/ssh_host_ed25519_key.pub")" >"$work/known_hosts"
+
+used_mb=$(du -sm "$rootfs" | cut -f1)
+size_mb=$((used_mb + 768))
+mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/root.ext4" "${size_mb}M"
+t2=$(date +%s.%N)
+rm -rf "$rootfs"
+
+python3 - "$work/build.json" "$key" "$codename" "$kver" "$t0" "$t1" "$t2" "$used_mb" "$size_mb" <<'EOF'
+import json, sys, time
+path, key, suite, kver, t0, t1, t2, used, size = sys.argv[1:]
+json.dump({
+    "key": key, "suite": suite, "kernel": kver,
+    "builtAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    "seconds": {"bootstrap": round(float(t1) - float(t0), 1), "customizeAndImage": round(float(t2) - float(t1), 1),
+                "total": round(float(t2) - float(t0), 1)},
+    "rootfsMiB": int(used), "imageMiB": int(size),
+}, open(path, "w"), indent=2)
+EOF
+rm -rf "$out"
+mv "$work" "$out"
+log "image built in $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["seconds"]["total"])' "$out/build.json") s (kernel $kver): $out"

@@ -1,0 +1,193 @@
+import { isIpv6Address, parseIpv6Address, ptrOwnerName } from "../../components/net";
+import { isFqdn, joinTxt, normalizeDnsName } from "./dns-name";
+import { read, readBoolean, readString, ResourceView } from "./resource-view";
+import { T } from "./type-tokens";
+import { Maybe, UNKNOWN } from "./unknown";
+
+/** One DNS record the stack publishes (or a provider publishes on its behalf, like an automatic PTR). */
+export interface DnsRecordView {
+  readonly type: string;
+  /** Fully qualified when the zone is known; otherwise as written (relative names are matched by prefix). */
+  readonly name: Maybe<string>;
+  readonly nameIsRelative: boolean;
+  /** Canonical address for A/AAAA, joined text for TXT, normalized name for PTR/CNAME/MX. */
+  readonly content: Maybe<string>;
+  readonly urn: string;
+  readonly origin: string;
+}
+
+function normalizeContent(type: string, content: Maybe<string>): Maybe<string> {
+  if (content === UNKNOWN || content === undefined) return content;
+  if (type === "AAAA") return isIpv6Address(content.trim()) ? parseIpv6Address(content.trim()) : content.trim();
+  if (type === "TXT") return joinTxt(content);
+  if (type === "PTR" || type === "CNAME" || type === "MX") return normalizeDnsName(content.replace(/^\d+\s+/, ""));
+  return content.trim();
+}
+
+/**
+ * The stack's DNS, indexed by type and name once, so that every lookup the rules make (the PTR of an address,
+ * the AAAA of a name, the SPF records of a domain) is a map access. Reads Cloudflare and DigitalOcean record
+ * resources, this package's MailDns plan, Hetzner rDNS and DigitalOcean's automatic PTR (droplet named by an
+ * FQDN).
+ */
+export class DnsIndex {
+  private readonly byKey = new Map<string, DnsRecordView[]>();
+  private readonly relative = new Map<string, DnsRecordView[]>();
+  private readonly unknownNames = new Map<string, DnsRecordView[]>();
+  private readonly providerPtr = new Map<string, DnsRecordView[]>();
+  readonly records: DnsRecordView[] = [];
+
+  constructor(resources: readonly ResourceView[], byUrn: ReadonlyMap<string, ResourceView>) {
+    for (const r of resources) {
+      switch (r.type) {
+        case T.cloudflareDnsRecord:
+        case T.cloudflareRecord:
+          this.addCloudflare(r, byUrn);
+          break;
+        case T.doDnsRecord:
+          this.addDigitalOcean(r);
+          break;
+        case T.mailDns:
+          this.addMailDns(r);
+          break;
+        case T.hcloudRdns:
+          this.addProviderPtr(readString(r.props, "ipAddress"), readString(r.props, "dnsPtr"), r.urn, "hcloud rDNS");
+          break;
+        case T.droplet: {
+          const name = readString(r.props, "name");
+          if (readBoolean(r.props, "ipv6") === true && typeof name === "string" && isFqdn(name)) {
+            this.addProviderPtr(readString(r.props, "ipv6Address"), name, r.urn, "DigitalOcean automatic PTR (droplet named by an FQDN)");
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  private add(view: DnsRecordView): void {
+    this.records.push(view);
+    if (view.name === UNKNOWN || view.name === undefined) {
+      const list = this.unknownNames.get(view.type) ?? [];
+      list.push(view);
+      this.unknownNames.set(view.type, list);
+      return;
+    }
+    const map = view.nameIsRelative ? this.relative : this.byKey;
+    const key = `${view.type} ${view.name}`;
+    const list = map.get(key) ?? [];
+    list.push(view);
+    map.set(key, list);
+  }
+
+  private addRecord(type: Maybe<string>, name: Maybe<string>, zone: Maybe<string>, content: Maybe<string>, urn: string, origin: string): void {
+    if (typeof type !== "string") return;
+    const upper = type.toUpperCase();
+    let fqdn: Maybe<string> = name;
+    let relative = false;
+    if (typeof name === "string") {
+      const n = normalizeDnsName(name);
+      if (typeof zone === "string") {
+        const z = normalizeDnsName(zone);
+        fqdn = n === "@" || n === "" ? z : n === z || n.endsWith(`.${z}`) ? n : `${n}.${z}`;
+      } else if (n === "@" || !n.includes(".")) {
+        fqdn = n;
+        relative = true;
+      } else {
+        fqdn = n;
+      }
+    }
+    this.add({ type: upper, name: fqdn, nameIsRelative: relative, content: normalizeContent(upper, content), urn, origin });
+  }
+
+  private addCloudflare(r: ResourceView, byUrn: ReadonlyMap<string, ResourceView>): void {
+    let zone: Maybe<string> = undefined;
+    for (const dep of r.propertyDependencies["zoneId"] ?? []) {
+      const z = byUrn.get(dep);
+      if (z?.type === T.cloudflareZone) zone = readString(z.props, "name");
+    }
+    const content = readString(r.props, "content") ?? readString(r.props, "value");
+    this.addRecord(readString(r.props, "type"), readString(r.props, "name"), zone, content, r.urn, "Cloudflare record");
+  }
+
+  private addDigitalOcean(r: ResourceView): void {
+    const fqdn = readString(r.props, "fqdn");
+    const name = typeof fqdn === "string" ? fqdn : readString(r.props, "name");
+    const zone = typeof fqdn === "string" ? undefined : readString(r.props, "domain");
+    this.addRecord(readString(r.props, "type"), name, zone, readString(r.props, "value"), r.urn, "DigitalOcean record");
+  }
+
+  private addMailDns(r: ResourceView): void {
+    const records = read(r.props, "records");
+    if (records === UNKNOWN) {
+      for (const type of ["AAAA", "PTR", "TXT"]) {
+        this.add({ type, name: UNKNOWN, nameIsRelative: false, content: UNKNOWN, urn: r.urn, origin: "MailDns plan" });
+      }
+      return;
+    }
+    if (!Array.isArray(records)) return;
+    for (let i = 0; i < records.length; i++) {
+      this.addRecord(
+        readString(r.props, "records", i, "type"),
+        readString(r.props, "records", i, "name"),
+        undefined,
+        readString(r.props, "records", i, "content"),
+        r.urn,
+        "MailDns plan",
+      );
+    }
+  }
+
+  private addProviderPtr(address: Maybe<string>, name: Maybe<string>, urn: string, origin: string): void {
+    const key = typeof address === "string" && isIpv6Address(address) ? parseIpv6Address(address) : address === UNKNOWN ? "?" : undefined;
+    if (key === undefined) return;
+    const view: DnsRecordView = {
+      type: "PTR",
+      name: typeof address === "string" && isIpv6Address(address) ? ptrOwnerName(address) : UNKNOWN,
+      nameIsRelative: false,
+      content: typeof name === "string" ? normalizeDnsName(name) : name,
+      urn,
+      origin,
+    };
+    this.records.push(view);
+    const list = this.providerPtr.get(key) ?? [];
+    list.push(view);
+    this.providerPtr.set(key, list);
+  }
+
+  /**
+   * Records of a type at a fully qualified name, including relative names of unknown zones that could be it
+   * (`mail` matches `mail.example.com`; `@` matches a two-label apex).
+   */
+  lookup(type: string, fqdn: string): DnsRecordView[] {
+    const name = normalizeDnsName(fqdn);
+    const out = [...(this.byKey.get(`${type} ${name}`) ?? [])];
+    if (this.relative.size > 0) {
+      const labels = name.split(".");
+      for (let k = 1; k < labels.length; k++) {
+        out.push(...(this.relative.get(`${type} ${labels.slice(0, k).join(".")}`) ?? []));
+      }
+      if (labels.length === 2) out.push(...(this.relative.get(`${type} @`) ?? []));
+    }
+    return out;
+  }
+
+  /** Records of this type whose name is unknown at preview (any of them could be the one looked for). */
+  unknownNamed(type: string): readonly DnsRecordView[] {
+    return this.unknownNames.get(type) ?? [];
+  }
+
+  /** PTR records of an address: reverse-zone records plus provider-managed rDNS. */
+  ptrRecords(address: string): { records: DnsRecordView[]; maybe: DnsRecordView[] } {
+    const canonical = parseIpv6Address(address);
+    const records = [...this.lookup("PTR", ptrOwnerName(canonical)), ...(this.providerPtr.get(canonical) ?? [])];
+    const maybe = [...this.unknownNamed("PTR"), ...(this.providerPtr.get("?") ?? [])];
+    return { records, maybe };
+  }
+
+  /** SPF records (TXT starting with `v=spf1`) at a name. */
+  spfAt(fqdn: string): DnsRecordView[] {
+    return this.lookup("TXT", fqdn).filter((r) => r.content === UNKNOWN || (typeof r.content === "string" && /^v=spf1(\s|$)/i.test(r.content)));
+  }
+}

@@ -1,0 +1,17 @@
+// Front for the Node.js language host that adds LanguageRuntime.RunPlugin (policy packs); see main.go.
+// grpc and protobuf are pinned at the versions Pulumi v3.248.0 itself uses.
+module ipv6-mail/engine/language-nodejs-shim
+
+go 1.25
+
+require (
+	google.golang.org/grpc v1.80.0
+	google.golang.org/protobuf v1.36.11
+)
+
+require (
+	golang.org/x/net v0.49.0 // indirect
+	golang.org/x/sys v0.40.0 // indirect
+	golang.org/x/text v0.33.0 // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20260120221211-b8f7ae30c516 // indirect
+)

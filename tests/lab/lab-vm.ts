@@ -1,0 +1,276 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+
+import { repoRoot } from "./repo-root";
+import { loadTopology, type LabTopology } from "./topology";
+
+/** What `lab/lab.sh start` writes to `lab/build/run/<instance>/state.json`. */
+export interface LabState {
+  readonly instance: string;
+  readonly sshHost: string;
+  readonly sshPort: number;
+  readonly pid: number;
+  readonly sshUser: string;
+  readonly privateKeyPath: string;
+  readonly knownHostsPath: string;
+  readonly hostKeyAlias: string;
+  readonly sshConfig: string;
+  readonly serialLog: string;
+  readonly bootSeconds: number | null;
+  readonly readySeconds: number | null;
+}
+
+/** Result of a command run on the lab host (or on the machine running the tests). */
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Options of {@link LabVm.exec}. */
+export interface ExecOptions {
+  /** Text fed to the command's standard input. */
+  readonly input?: string;
+  /** Kill the command after this many milliseconds (default 180 000). */
+  readonly timeoutMs?: number;
+  /** Throw when the command exits non-zero (default true). */
+  readonly check?: boolean;
+}
+
+/** A command that failed; carries its exit code and output so a test failure shows what the host said. */
+export class LabCommandError extends Error {
+  constructor(
+    readonly command: string,
+    readonly result: ExecResult,
+  ) {
+    super(
+      `lab: command failed (exit ${result.code}): ${command}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`,
+    );
+    this.name = "LabCommandError";
+  }
+}
+
+/** One delivery logged by the lab's remote MX (the SMTP sink in the `internet` namespace). */
+export interface MxDelivery {
+  readonly time: string;
+  /** The address the delivering host connected from: what the kernel and the MTA chose. */
+  readonly peer: string;
+  readonly helo: string;
+  readonly mailFrom: string;
+  readonly rcptTo: readonly string[];
+  readonly subject: string;
+  readonly messageId: string;
+  readonly bytes: number;
+}
+
+/** The lab's entry point, `lab/lab.sh`. */
+export const LAB_SCRIPT = path.join(repoRoot(), "lab", "lab.sh");
+
+/** Quotes a string for a POSIX shell. */
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Runs a program on the machine running the tests (not in the VM). */
+export function runLocal(
+  file: string,
+  args: readonly string[],
+  options: ExecOptions & { env?: NodeJS.ProcessEnv } = {},
+): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timeoutMs = options.timeoutMs ?? 180_000;
+    const timer = setTimeout(() => {
+      stderr += `\nlab: killed after ${timeoutMs} ms`;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const result = { code: code ?? (signal ? 128 : 1), stdout, stderr };
+      if ((options.check ?? true) && result.code !== 0) {
+        reject(new LabCommandError([file, ...args].join(" "), result));
+      } else {
+        resolve(result);
+      }
+    });
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Polls `probe` until it returns a value other than `undefined`, or throws naming `what` after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 60_000, intervalMs = 500 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() >= deadline) {
+      const detail = lastError instanceof Error ? `: ${lastError.message}` : "";
+      throw new Error(`lab: gave up waiting for ${what} after ${timeoutMs} ms${detail}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/**
+ * A running lab VM: the mail host (real systemd, sshd, Postfix) with the provider, HE and internet as
+ * network namespaces inside it. Commands run over a real SSH connection with the key the image build made,
+ * exactly as the package's remote commands do in production.
+ *
+ * Each test file starts its own instance (a fresh copy-on-write overlay of the cached image), so files do
+ * not depend on each other's leftovers.
+ */
+export class LabVm {
+  readonly topology: LabTopology = loadTopology();
+
+  private constructor(
+    readonly instance: string,
+    private state: LabState,
+  ) {}
+
+  /** Boots (or joins, if it already runs) the instance, building the image first if its inputs changed. */
+  static async start(instance: string): Promise<LabVm> {
+    await runLocal("bash", [LAB_SCRIPT, "start"], {
+      env: { ...process.env, LAB_INSTANCE: instance },
+      timeoutMs: 1_800_000,
+    });
+    return new LabVm(instance, LabVm.readState(instance));
+  }
+
+  private static readState(instance: string): LabState {
+    const buildDir = process.env.LAB_BUILD_DIR ?? path.join(repoRoot(), "lab", "build");
+    return JSON.parse(readFileSync(path.join(buildDir, "run", instance, "state.json"), "utf8")) as LabState;
+  }
+
+  /** Where and how to reach the VM (port, key, SSH config file). */
+  get ssh(): LabState {
+    return this.state;
+  }
+
+  /** Powers the VM off and drops its overlay. */
+  async stop(): Promise<void> {
+    await runLocal("bash", [LAB_SCRIPT, "stop"], { env: { ...process.env, LAB_INSTANCE: this.instance } });
+  }
+
+  /** Runs a shell command on the mail host as root, over a new SSH connection. */
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return runLocal("ssh", ["-F", this.state.sshConfig, "lab", command], options).catch((err: unknown) => {
+      if (err instanceof LabCommandError) throw new LabCommandError(command, err.result);
+      throw err;
+    });
+  }
+
+  /** Runs a command and returns its standard output, trimmed; throws when it fails. */
+  async sh(command: string, options: Omit<ExecOptions, "check"> = {}): Promise<string> {
+    return (await this.exec(command, options)).stdout.trim();
+  }
+
+  /** Runs a whole script (e.g. one rendered by components/host-config) with bash, fed on standard input. */
+  runScript(script: string, args: readonly string[] = [], options: Omit<ExecOptions, "input"> = {}) {
+    const argv = args.map(shellQuote).join(" ");
+    return this.exec(`bash -s -- ${argv}`, { ...options, input: script });
+  }
+
+  /** Runs a shell command inside one of the lab's namespaces (provider, he, internet). */
+  netns(namespace: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.exec(`ip netns exec ${shellQuote(namespace)} sh -c ${shellQuote(command)}`, options);
+  }
+
+  /** Runs `lab-ctl` (switches, DNS zones, the MX log) inside the VM. */
+  labCtl(args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return this.exec(`lab-ctl ${args.map(shellQuote).join(" ")}`, options);
+  }
+
+  /** Writes a file on the mail host (content over SSH's standard input; never on a command line). */
+  async writeFile(file: string, content: string, mode = "0644"): Promise<void> {
+    const dir = path.posix.dirname(file);
+    await this.exec(
+      `mkdir -p ${shellQuote(dir)} && cat > ${shellQuote(file)}.tmp && chmod ${mode} ${shellQuote(file)}.tmp && mv -f ${shellQuote(file)}.tmp ${shellQuote(file)}`,
+      { input: content },
+    );
+  }
+
+  /** Reads a file on the mail host. */
+  async readFile(file: string): Promise<string> {
+    return (await this.exec(`cat ${shellQuote(file)}`)).stdout;
+  }
+
+  /** The kernel's boot id: changes with every boot, so a reboot can be told from a dropped connection. */
+  bootId(): Promise<string> {
+    return this.sh("cat /proc/sys/kernel/random/boot_id");
+  }
+
+  /** Waits until SSH answers and the lab's services run (after a boot). */
+  async waitReady(timeoutSeconds = 300): Promise<void> {
+    await runLocal("bash", [LAB_SCRIPT, "wait", String(timeoutSeconds)], {
+      env: { ...process.env, LAB_INSTANCE: this.instance },
+      timeoutMs: (timeoutSeconds + 60) * 1000,
+    });
+  }
+
+  /** Reboots the VM (systemd's orderly reboot) and waits until it is back and ready. */
+  async reboot(): Promise<void> {
+    const before = await this.bootId();
+    await this.exec("systemctl reboot", { check: false, timeoutMs: 30_000 });
+    await waitFor(
+      "the lab VM to come back from its reboot",
+      async () => {
+        const id = (await this.exec("cat /proc/sys/kernel/random/boot_id", { timeoutMs: 15_000 })).stdout.trim();
+        return id && id !== before ? id : undefined;
+      },
+      { timeoutMs: 300_000, intervalMs: 2_000 },
+    );
+    await this.waitReady();
+  }
+
+  /** Loads a DNS plan ({type, name, content, ttl} records) into the lab's authoritative server. */
+  async loadDnsRecords(zones: readonly string[], records: readonly object[]): Promise<string> {
+    const result = await this.labCtl(["dns", "load-records", ...zones], { input: JSON.stringify(records) });
+    return result.stdout;
+  }
+
+  /** The remote MX's delivery log. */
+  async mxDeliveries(): Promise<MxDelivery[]> {
+    const log = (await this.labCtl(["mx", "log"])).stdout;
+    return log
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line) as MxDelivery);
+  }
+
+  /** Queries the lab's DNS server for real (dig from the mail host) and returns the answers' data. */
+  async dig(name: string, type: string): Promise<string[]> {
+    const out = await this.sh(
+      `dig +short +time=2 +tries=2 @${this.topology.internet.dns.ipv4} ${shellQuote(name)} ${shellQuote(type)}`,
+    );
+    return out === "" ? [] : out.split("\n").map((l) => l.trim());
+  }
+}
+
+/**
+ * Whether the lab tests are to be skipped: only when IPV6_MAIL_SKIP_LAB=1. Anywhere else a lab that cannot
+ * start fails the tests, so a broken lab is never mistaken for a green one.
+ */
+export function labSkipReason(): string | undefined {
+  return process.env.IPV6_MAIL_SKIP_LAB === "1"
+    ? "lab tests skipped: IPV6_MAIL_SKIP_LAB=1 (they need qemu and the lab image; see lab/lab.sh)"
+    : undefined;
+}

@@ -1,0 +1,77 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+
+import { repoRoot } from "./repo-root";
+
+/** One end of a link inside the lab: interface name and its addresses in CIDR form. */
+export interface LabLinkEnd {
+  readonly interface: string;
+  readonly mac?: string;
+  readonly ipv4: string;
+  readonly ipv6?: string;
+}
+
+/**
+ * The lab's addresses and names, as written in `lab/topology.json`.
+ *
+ * Why one file: the image build, the topology unit inside the VM, these tests and the `lab` stack config must
+ * agree on every address; reading the same JSON everywhere keeps them from drifting.
+ */
+export interface LabTopology {
+  readonly host: {
+    readonly hostname: string;
+    readonly fqdn: string;
+    readonly zone: string;
+    readonly sshUser: string;
+    readonly management: { readonly interface: string; readonly mac: string; readonly ipv4: string };
+    readonly public: {
+      readonly interface: string;
+      readonly mac: string;
+      readonly ipv4: string;
+      readonly ipv4Gateway: string;
+      readonly networkFile: string;
+    };
+    readonly resolver: string;
+  };
+  readonly provider: {
+    readonly namespace: string;
+    readonly hostLink: LabLinkEnd;
+    readonly sharedPrefix: string;
+    readonly blockedSmtpPorts: readonly number[];
+    readonly uplink: LabLinkEnd;
+  };
+  readonly he: {
+    readonly namespace: string;
+    readonly serverIpv4: string;
+    readonly uplink: LabLinkEnd;
+    readonly tunnelInterface: string;
+    readonly tunnelMtu: number;
+    readonly linkPrefix: string;
+    readonly serverIpv6: string;
+    readonly clientIpv6: string;
+    readonly routedPrefix: string;
+    readonly filteredSmtpPort: number;
+  };
+  readonly internet: {
+    readonly namespace: string;
+    readonly providerLink: LabLinkEnd;
+    readonly heLink: LabLinkEnd;
+    readonly services: { readonly interface: string; readonly prefix: string };
+    readonly mx: { readonly domain: string; readonly name: string; readonly ipv6: string };
+    readonly dns: { readonly name: string; readonly ipv6: string; readonly ipv4: string };
+  };
+}
+
+/** Path of the topology file in the repository. */
+export const TOPOLOGY_PATH = path.join(repoRoot(), "lab", "topology.json");
+
+/** Reads `lab/topology.json`. */
+export function loadTopology(file = TOPOLOGY_PATH): LabTopology {
+  return JSON.parse(readFileSync(file, "utf8")) as LabTopology;
+}
+
+/** The address part of a CIDR string (`192.0.2.10/24` -> `192.0.2.10`). */
+export function addressOf(cidr: string): string {
+  const slash = cidr.indexOf("/");
+  return slash < 0 ? cidr : cidr.slice(0, slash);
+}
