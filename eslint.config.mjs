@@ -2,7 +2,17 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", ".cache/**", "lab/build/**", "tests/consumer/fixture/**", "**/*.js", "**/*.mjs"] },
+  {
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      ".cache/**",
+      "lab/build/**",
+      "tests/consumer/fixture/**",
+      "**/*.js",
+      "**/*.mjs",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
