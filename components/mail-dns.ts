@@ -67,16 +67,13 @@ export class MailDns extends pulumi.ComponentResource {
     const problems = new ConfigProblems();
     const known = isPlain(args.smtpAddress) && isPlain(args.dedicatedPrefix) && isPlain(args.ipv4Address);
     try {
-      planMailDns(
-        toSpec(
-          args,
-          known ? (args.smtpAddress as string) : PLACEHOLDER_ADDRESS,
-          known ? (args.dedicatedPrefix as string) : `${PLACEHOLDER_ADDRESS}/128`,
-          known ? (args.ipv4Address as string | undefined) : undefined,
-          known ? args.allowDocumentationPrefixes : true,
-        ),
-        "MailDns",
+      planRecords(
+        args,
         name,
+        known ? (args.smtpAddress as string) : PLACEHOLDER_ADDRESS,
+        known ? (args.dedicatedPrefix as string) : `${PLACEHOLDER_ADDRESS}/128`,
+        known ? (args.ipv4Address as string | undefined) : undefined,
+        known ? args.allowDocumentationPrefixes : true,
       );
     } catch (error) {
       if (!(error instanceof InvalidConfigError)) throw error;
@@ -96,7 +93,7 @@ export class MailDns extends pulumi.ComponentResource {
     this.records = pulumi
       .all([args.smtpAddress, args.dedicatedPrefix, args.ipv4Address])
       .apply(([smtp, prefix, ipv4]) =>
-        planMailDns(toSpec(args, smtp, prefix, ipv4, args.allowDocumentationPrefixes), "MailDns", name),
+        planRecords(args, name, smtp, prefix, ipv4, args.allowDocumentationPrefixes),
       );
     this.spfRecord = this.records.apply((rs) =>
       unquoteTxt(rs.find((r) => r.type === "TXT" && r.name === args.zone.toLowerCase())?.content ?? ""),
@@ -138,6 +135,34 @@ export class MailDns extends pulumi.ComponentResource {
       );
     }
     this.registerOutputs({ records: this.records, spfRecord: this.spfRecord, ptrName: this.ptrName });
+  }
+}
+
+/**
+ * Plans the records, reporting problems under this component's own argument names: the plan checks the SPF
+ * network as `spfIpv6`, which is `dedicatedPrefix` here (or the SMTP address itself, whose own problems are
+ * reported already, with `spfAuthorize: "address"`).
+ */
+function planRecords(
+  args: MailDnsArgs,
+  name: string,
+  smtpAddress: string,
+  dedicatedPrefix: string,
+  ipv4: string | undefined,
+  allowDocumentation: boolean | undefined,
+): DnsRecordPlan[] {
+  try {
+    return planMailDns(toSpec(args, smtpAddress, dedicatedPrefix, ipv4, allowDocumentation), "MailDns", name);
+  } catch (error) {
+    if (!(error instanceof InvalidConfigError)) throw error;
+    const problems = error.problems.flatMap((p) =>
+      p.field !== "spfIpv6"
+        ? [p]
+        : args.spfAuthorize === "address"
+          ? []
+          : [{ ...p, field: "dedicatedPrefix" }],
+    );
+    throw new InvalidConfigError("MailDns", name, problems.length > 0 ? problems : error.problems);
   }
 }
 

@@ -7,7 +7,15 @@ import { MtaSettings, checkMtaSettings } from "./mta-settings";
 import { MailDnsCloudflareArgs } from "./mail-dns";
 import { checkHostName } from "./host-args-check";
 import { HostTransport } from "./host-script-command";
-import { ConfigProblem, DEFAULT_SMTP_INTERFACE_ID, ipv6ToBigInt, isDomainName, isIpv6Address } from "./net";
+import {
+  PREFIX_SOURCES,
+  prefixOwnership,
+  ConfigProblem,
+  DEFAULT_SMTP_INTERFACE_ID,
+  ipv6ToBigInt,
+  isDomainName,
+  isIpv6Address,
+} from "./net";
 
 /** DNS settings of a {@link MailServer}. */
 export interface MailServerDnsSettings {
@@ -144,6 +152,22 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
       problem: `${ipv6Sources.join(" and ")} both provide the dedicated /64`,
       fix: "send from one /64: drop the tunnel (Hetzner and dedicated servers have their own /64) or existing.ipv6Prefix",
     });
+  }
+  const declaredSource = args?.existing?.prefixSource;
+  if (
+    args?.existing?.ipv6Prefix !== undefined &&
+    declaredSource !== undefined &&
+    PREFIX_SOURCES.includes(declaredSource)
+  ) {
+    const ownership = prefixOwnership(declaredSource);
+    if (!ownership.dedicated) {
+      problems.push({
+        field: "existing.prefixSource",
+        value: declaredSource,
+        problem: `says the /64 is shared (${ownership.reason}), and mail must not be sent from a shared /64`,
+        fix: "send from a dedicated /64: add a Hurricane Electric tunnel, or declare a /64 routed to this host alone",
+      });
+    }
   }
   const interfaceId = args?.smtpInterfaceId;
   if (

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Pulumi engine (CLI, Node.js language host, provider plugins) from Go modules, because
 # the vendor's download site is out of reach on the project's machines and CI. Everything lands in
-# a gitignored cache directory; a second run only checks stamps and takes well under a second.
+# a gitignored cache directory; a second run only checks stamps and takes about two seconds.
 #
 #   bash scripts/pulumi-engine.sh          build what is missing, print progress, then the env lines
 #   eval "$(bash scripts/pulumi-engine.sh --env)"
@@ -96,8 +96,9 @@ build_pkg() { # wrapper dir, package, output path, ldflags, stamp name, [pinned 
   fi
   [[ -z "${6:-}" ]] || check_pin "$dir" "$6" "$7"
   log "$name: downloading modules for $pkg${7:+@$7} ..."
+  t0=$SECONDS
   (cd "$dir" && go mod download) || die "$name: go mod download failed"
-  log "$name: building (the CLI takes several minutes on 2 cores) ..."
+  log "$name: modules ready after $((SECONDS - t0)) s; building (the CLI takes several minutes on 2 cores) ..."
   t0=$SECONDS
   mkdir -p "$(dirname "$out")"
   (cd "$dir" && go build -ldflags "$ldflags" -o "$out.tmp" "$pkg") || die "$name: go build failed"

@@ -45,7 +45,12 @@ export function mailServerArgsFromConfig(config: pulumi.Config, projectDir: stri
   if (settings.existing) {
     const { labState, ssh, ...rest } = settings.existing;
     if (labState !== undefined) {
-      const statePath = path.resolve(projectDir, labState);
+      // LAB_INSTANCE selects another running lab instance than the one the config names (tests run several).
+      const instance = process.env.LAB_INSTANCE;
+      const statePath = path.resolve(
+        projectDir,
+        instance ? labState.replace("/run/default/", `/run/${instance}/`) : labState,
+      );
       if (!fs.existsSync(statePath)) {
         throw new Error(
           `ipv6-mail:mailServer.existing.labState = "${labState}": no such file. Fix: start the lab first (npm run lab -- start)`,
