@@ -75,8 +75,21 @@ done
 step "a second run changes nothing"
 pulumi preview --stack lab --expect-no-changes --color never >/dev/null
 
-step "the policy pack passes"
-pulumi preview --stack lab --policy-pack policies --color never >/dev/null
+step "the policy pack passes (with the lab's policy config)"
+pulumi preview --stack lab --policy-pack policies --policy-pack-config stacks/policy-config.lab.json --color never >/dev/null
+
+step "a bad variant (SMTP bound to the provider's shared /64, no IPv6 firewall) is refused by the policy pack"
+bad_out=$(mktemp)
+(
+  cd tests/engine/bad-lab
+  pulumi stack select bad >/dev/null 2>&1 || pulumi stack init bad --secrets-provider passphrase >/dev/null
+  pulumi preview --stack bad --policy-pack "$repo/policies" --color never
+) >"$bad_out" 2>&1 && fail "the policy pack accepted the bad variant: $(cat "$bad_out")"
+for rule in smtp-from-dedicated-prefix ipv6-firewall-configured; do
+  grep -q "$rule" "$bad_out" || fail "the bad variant's preview did not name $rule: $(cat "$bad_out")"
+done
+grep -o '\] *[a-z0-9-]*  (' "$bad_out" | sort -u >&2 || true
+rm -f "$bad_out"
 
 if [ "$destroy" = 1 ]; then
   step "pulumi destroy"
@@ -89,5 +102,5 @@ Verified on the lab VM (real kernel, real sshd, real Postfix, real Pulumi engine
   - pulumi up applied the tunnel, the IPv6 firewall and the Postfix binding over SSH
   - mail to $mx_domain left from $smtp (the MX logged that peer)
   - PTR $smtp -> $host and AAAA $host -> $smtp (FCrDNS)
-  - a second preview reports no changes; the policy pack passes
+  - a second preview reports no changes; the policy pack passes, and refuses the bad variant
 SUMMARY

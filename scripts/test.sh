@@ -47,7 +47,8 @@ if [ "${IPV6_MAIL_SKIP_LAB:-0}" = 1 ]; then
   log "lab and engine tests: skipped (IPV6_MAIL_SKIP_LAB=1)"
 else
   run_node_tests "lab tests (real kernel)" 1 dist/tests/lab
-  if [ -d dist/tests/engine ]; then run_node_tests "engine tests (real pulumi)" 1 dist/tests/engine; fi
+  run_check "main job: real pulumi up of the lab stack, FCrDNS, delivery, policy pipeline" \
+    env LAB_INSTANCE=ci-demo bash scripts/demo.sh --destroy
 fi
 
 echo

@@ -25,11 +25,13 @@ export function viewResources(resources: readonly PolicyResource[]): ResourceVie
     for (const [key, deps] of Object.entries(r.propertyDependencies ?? {})) {
       propertyDependencies[key] = (deps ?? []).map((d) => d.urn);
     }
+    const props = unwrapPolicyProps(r.props);
+    const script = asHostScript(r.type, props);
     return {
-      type: r.type,
+      type: script ? "command:remote:Command" : r.type,
       urn: r.urn,
       name: r.name,
-      props: unwrapPolicyProps(r.props),
+      props: script ?? props,
       parent: r.parent?.urn ?? r.opts?.parent,
       dependencies: (r.dependencies ?? []).map((d) => d.urn),
       propertyDependencies,
@@ -37,8 +39,24 @@ export function viewResources(resources: readonly PolicyResource[]): ResourceVie
   });
 }
 
+/** The dynamic provider's token: `pulumi.dynamic.Resource`s of any program carry it. */
+const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
+
+/**
+ * A host script applied over SSH by a dynamic resource with the command provider's shape (`host` plus the
+ * `apply` / `remove` scripts, like this package's OpenSshScript transport) is judged exactly like a
+ * `command:remote:Command`: its `apply` is read as `create`.
+ */
+function asHostScript(type: string, props: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (type !== DYNAMIC_RESOURCE_TYPE || !("apply" in props) || !("host" in props)) return undefined;
+  return { ...props, create: props.apply, delete: props.remove };
+}
+
 /** Reads a property path; `UNKNOWN` when any step is an unknown sentinel, `undefined` when absent. */
-export function read(props: Readonly<Record<string, unknown>> | undefined, ...path: (string | number)[]): unknown {
+export function read(
+  props: Readonly<Record<string, unknown>> | undefined,
+  ...path: (string | number)[]
+): unknown {
   let current: unknown = props;
   for (const key of path) {
     if (isUnknownValue(current)) return UNKNOWN;
@@ -49,7 +67,10 @@ export function read(props: Readonly<Record<string, unknown>> | undefined, ...pa
 }
 
 /** A string property (numbers are stringified), `UNKNOWN`, or `undefined`. */
-export function readString(props: Readonly<Record<string, unknown>> | undefined, ...path: (string | number)[]): Maybe<string> {
+export function readString(
+  props: Readonly<Record<string, unknown>> | undefined,
+  ...path: (string | number)[]
+): Maybe<string> {
   const value = read(props, ...path);
   if (value === UNKNOWN) return UNKNOWN;
   if (typeof value === "string") return value;
@@ -58,7 +79,10 @@ export function readString(props: Readonly<Record<string, unknown>> | undefined,
 }
 
 /** A boolean property, `UNKNOWN`, or `undefined`. */
-export function readBoolean(props: Readonly<Record<string, unknown>> | undefined, ...path: (string | number)[]): Maybe<boolean> {
+export function readBoolean(
+  props: Readonly<Record<string, unknown>> | undefined,
+  ...path: (string | number)[]
+): Maybe<boolean> {
   const value = read(props, ...path);
   if (value === UNKNOWN) return UNKNOWN;
   if (typeof value === "boolean") return value;
@@ -68,7 +92,10 @@ export function readBoolean(props: Readonly<Record<string, unknown>> | undefined
 }
 
 /** An array property (elements kept raw), `UNKNOWN`, or `undefined`. */
-export function readArray(props: Readonly<Record<string, unknown>> | undefined, ...path: (string | number)[]): Maybe<unknown[]> {
+export function readArray(
+  props: Readonly<Record<string, unknown>> | undefined,
+  ...path: (string | number)[]
+): Maybe<unknown[]> {
   const value = read(props, ...path);
   if (value === UNKNOWN) return UNKNOWN;
   return Array.isArray(value) ? value : undefined;
@@ -78,7 +105,10 @@ export function readArray(props: Readonly<Record<string, unknown>> | undefined, 
  * A list of strings; `UNKNOWN` when the list or any element is unknown (a firewall source list with one
  * unknown entry cannot be judged as a whole).
  */
-export function readStringList(props: Readonly<Record<string, unknown>> | undefined, ...path: (string | number)[]): Maybe<string[]> {
+export function readStringList(
+  props: Readonly<Record<string, unknown>> | undefined,
+  ...path: (string | number)[]
+): Maybe<string[]> {
   const list = readArray(props, ...path);
   if (list === UNKNOWN || list === undefined) return list;
   const out: string[] = [];

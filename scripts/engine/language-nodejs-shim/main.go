@@ -286,6 +286,11 @@ func runPlugin(ss grpc.ServerStream) error {
 
 	cmd := exec.CommandContext(ss.Context(), "node", append([]string{script}, args...)...)
 	cmd.Dir = req.pwd
+	if req.kind == "analyzer" {
+		// @pulumi/policy reads the pack's package.json from the working directory, while the engine
+		// may hand over the stack program's directory as pwd: run the pack in its own directory.
+		cmd.Dir = dir
+	}
 	cmd.Env = append(os.Environ(), req.env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
