@@ -49,6 +49,7 @@ else
   run_node_tests "lab tests (real kernel)" 1 dist/tests/lab
   run_check "main job: real pulumi up of the lab stack, FCrDNS, delivery, policy pipeline" \
     env LAB_INSTANCE=ci-demo bash scripts/demo.sh --destroy
+  LAB_INSTANCE=ci-demo bash lab/lab.sh stop >/dev/null 2>&1 || true
 fi
 
 echo
