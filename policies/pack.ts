@@ -24,7 +24,10 @@ export const packArgs: PolicyPackArgs = {
 
 /** {@link toPolicyPackConfig} for this pack's rules. */
 export function policyPackConfig(settings: PolicySettings) {
-  return toPolicyPackConfig(settings, RULES.map((r) => r.id));
+  return toPolicyPackConfig(
+    settings,
+    RULES.map((r) => r.id),
+  );
 }
 
 export { RULES } from "./rules";

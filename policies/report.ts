@@ -49,12 +49,14 @@ function parseArgs(argv: readonly string[]): Args {
     };
     if (a === "--format") {
       const f = value();
-      if (f !== "text" && f !== "json" && f !== "sarif") throw new Error(`--format must be text, json or sarif, not "${f}"`);
+      if (f !== "text" && f !== "json" && f !== "sarif")
+        throw new Error(`--format must be text, json or sarif, not "${f}"`);
       args.format = f;
     } else if (a === "--output" || a === "-o") args.output = value();
     else if (a === "--fail-on") {
       const f = value();
-      if (f !== "mandatory" && f !== "advisory" && f !== "never") throw new Error(`--fail-on must be mandatory, advisory or never, not "${f}"`);
+      if (f !== "mandatory" && f !== "advisory" && f !== "never")
+        throw new Error(`--fail-on must be mandatory, advisory or never, not "${f}"`);
       args.failOn = f;
     } else if (a === "--artifact") args.artifact = value();
     else if (a === "--stack") args.stack = value();

@@ -42,7 +42,10 @@ function isStackPolicy(p: ResourceValidationPolicy | StackValidationPolicy): p i
   return typeof (p as StackValidationPolicy).validateStack === "function";
 }
 
-function levelAndProps(config: PolicyPackConfig | undefined, name: string): { level?: Level; props: Record<string, unknown> } {
+function levelAndProps(
+  config: PolicyPackConfig | undefined,
+  name: string,
+): { level?: Level; props: Record<string, unknown> } {
   const entry = config?.[name];
   if (entry === undefined) return { props: {} };
   if (typeof entry === "string") return { level: entry, props: {} };
@@ -54,18 +57,25 @@ function levelAndProps(config: PolicyPackConfig | undefined, name: string): { le
  * Resolves config the way the CLI does before it reaches the analyzer: schema defaults first, then `all`, then
  * the policy's own entry.
  */
-function resolvedConfig(policy: ResourceValidationPolicy | StackValidationPolicy, options: AnalyzeOptions): { level: Level; props: Record<string, unknown> } {
+function resolvedConfig(
+  policy: ResourceValidationPolicy | StackValidationPolicy,
+  options: AnalyzeOptions,
+): { level: Level; props: Record<string, unknown> } {
   const defaults: Record<string, unknown> = {};
   for (const [k, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
     if (schema && typeof schema === "object" && "default" in schema) defaults[k] = schema.default;
   }
   const all = levelAndProps(options.config, "all");
   const own = levelAndProps(options.config, policy.name);
-  const level = own.level ?? all.level ?? policy.enforcementLevel ?? options.packEnforcementLevel ?? "advisory";
+  const level =
+    own.level ?? all.level ?? policy.enforcementLevel ?? options.packEnforcementLevel ?? "advisory";
   return { level, props: { ...defaults, ...own.props } };
 }
 
-function policyResources(captured: readonly CapturedResource[], which: "outputs" | "inputs"): PolicyResource[] {
+function policyResources(
+  captured: readonly CapturedResource[],
+  which: "outputs" | "inputs",
+): PolicyResource[] {
   const byUrn = new Map<string, PolicyResource>();
   const list: PolicyResource[] = captured.map((c) => {
     const props = unknownCheckingProxy(structuredClone(c[which])) as Record<string, unknown>;
@@ -85,17 +95,26 @@ function policyResources(captured: readonly CapturedResource[], which: "outputs"
       dependencies: [],
       propertyDependencies: {},
       isType: (cls) => (cls as unknown as { __pulumiType?: string }).__pulumiType === c.type,
-      asType: (cls) => ((cls as unknown as { __pulumiType?: string }).__pulumiType === c.type ? (props as never) : undefined),
+      asType: (cls) =>
+        (cls as unknown as { __pulumiType?: string }).__pulumiType === c.type ? (props as never) : undefined,
     };
     byUrn.set(c.urn, resource);
     return resource;
   });
   captured.forEach((c, i) => {
-    const r = list[i] as { parent?: PolicyResource; dependencies: PolicyResource[]; propertyDependencies: Record<string, PolicyResource[]> };
+    const r = list[i] as {
+      parent?: PolicyResource;
+      dependencies: PolicyResource[];
+      propertyDependencies: Record<string, PolicyResource[]>;
+    };
     if (c.parent && byUrn.has(c.parent)) r.parent = byUrn.get(c.parent);
-    r.dependencies = c.dependencies.map((d) => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
+    r.dependencies = c.dependencies
+      .map((d) => byUrn.get(d))
+      .filter((d): d is PolicyResource => d !== undefined);
     for (const [k, urns] of Object.entries(c.propertyDependencies)) {
-      r.propertyDependencies[k] = urns.map((d) => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
+      r.propertyDependencies[k] = urns
+        .map((d) => byUrn.get(d))
+        .filter((d): d is PolicyResource => d !== undefined);
     }
   });
   return list;
@@ -108,8 +127,13 @@ function policyResources(captured: readonly CapturedResource[], which: "outputs"
  * proxy, config resolved like the CLI, `UnknownValueError` turned into the framework's advisory
  * "can't run policy during preview" diagnostic. Returns the diagnostics the engine would receive.
  */
-export async function analyzeResources(stack: CapturedStack | readonly CapturedResource[], options: AnalyzeOptions): Promise<Diagnostic[]> {
-  const captured = Array.isArray(stack) ? (stack as readonly CapturedResource[]) : (stack as CapturedStack).resources;
+export async function analyzeResources(
+  stack: CapturedStack | readonly CapturedResource[],
+  options: AnalyzeOptions,
+): Promise<Diagnostic[]> {
+  const captured = Array.isArray(stack)
+    ? (stack as readonly CapturedResource[])
+    : (stack as CapturedStack).resources;
   const restore = options.now ? setClock(() => options.now as Date) : undefined;
   const diagnostics: Diagnostic[] = [];
   try {
@@ -119,7 +143,14 @@ export async function analyzeResources(stack: CapturedStack | readonly CapturedR
       const effective: Level = level === "remediate" ? "mandatory" : level;
       const report = (urnDefault?: string) => (message: unknown, urn?: string) => {
         if (message !== null && typeof message === "object") {
-          const info = message as { message?: string; description?: string; urn?: string; enforcementLevel?: Level; severity?: string; name?: string };
+          const info = message as {
+            message?: string;
+            description?: string;
+            urn?: string;
+            enforcementLevel?: Level;
+            severity?: string;
+            name?: string;
+          };
           diagnostics.push({
             policyName: info.name ?? policy.name,
             policyPackName: options.policyPackName,
@@ -153,16 +184,27 @@ export async function analyzeResources(stack: CapturedStack | readonly CapturedR
           enforcementLevel: "advisory",
           severity: policy.severity,
         });
-      const common = { getConfig: <T extends object>() => structuredClone(props) as T, stackTags: new Map<string, string>(), notApplicable: (): never => { throw new NotApplicable(); } };
+      const common = {
+        getConfig: <T extends object>() => structuredClone(props) as T,
+        stackTags: new Map<string, string>(),
+        notApplicable: (): never => {
+          throw new NotApplicable();
+        },
+      };
       if (isStackPolicy(policy)) {
         try {
-          await policy.validateStack({ resources: policyResources(captured, "outputs"), ...common }, report() as never);
+          await policy.validateStack(
+            { resources: policyResources(captured, "outputs"), ...common },
+            report() as never,
+          );
         } catch (e) {
           if (e instanceof UnknownValueError) frameworkPreviewNote(e);
           else if (!(e instanceof NotApplicable)) throw e;
         }
       } else if (policy.validateResource) {
-        const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+        const validations = Array.isArray(policy.validateResource)
+          ? policy.validateResource
+          : [policy.validateResource];
         for (const r of policyResources(captured, "inputs")) {
           for (const validate of validations) {
             try {

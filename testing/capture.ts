@@ -62,7 +62,8 @@ function plain(value: unknown): unknown {
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
     if (record[SIG] === SECRET_SIG) return plain(record.value);
-    if (record[SIG] === RESOURCE_SIG) return typeof record.id === "string" && record.id !== "" ? record.id : record.urn;
+    if (record[SIG] === RESOURCE_SIG)
+      return typeof record.id === "string" && record.id !== "" ? record.id : record.urn;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(record)) if (v !== undefined) out[k] = plain(v);
     return out;
@@ -96,11 +97,17 @@ interface RegisterRequest {
   getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
 }
 
-type Callback = (err: unknown, response?: { getUrn(): string; getObject(): { toJavaScript(): unknown } | undefined }) => void;
+type Callback = (
+  err: unknown,
+  response?: { getUrn(): string; getObject(): { toJavaScript(): unknown } | undefined },
+) => void;
 
 interface MonitorLike {
   registerResource(req: RegisterRequest, cb: Callback): void;
-  registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): unknown } | undefined }, cb: (err: unknown, r?: unknown) => void): void;
+  registerResourceOutputs(
+    req: { getUrn(): string; getOutputs(): { toJavaScript(): unknown } | undefined },
+    cb: (err: unknown, r?: unknown) => void,
+  ): void;
 }
 
 /**
@@ -122,7 +129,8 @@ async function runNow(program: () => unknown, options: RunOptions): Promise<Capt
   const stack = options.stack ?? "stack";
   const preview = options.preview ?? false;
   const config: Record<string, string> = {};
-  for (const [k, v] of Object.entries(options.config ?? {})) config[k.includes(":") ? k : `${project}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries(options.config ?? {}))
+    config[k.includes(":") ? k : `${project}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
   pulumi.runtime.setAllConfig(config);
 
   const mocks: pulumi.runtime.Mocks = {
@@ -173,7 +181,13 @@ async function runNow(program: () => unknown, options: RunOptions): Promise<Capt
 
   const outputs = await pulumi.runtime.runInPulumiStack(async () => (await program()) as pulumi.Inputs);
   await waitForRegistrations();
-  return { project, stack, preview, resources: [...resources.values()], outputs: (outputs ?? undefined) as Record<string, unknown> | undefined };
+  return {
+    project,
+    stack,
+    preview,
+    resources: [...resources.values()],
+    outputs: (outputs ?? undefined) as Record<string, unknown> | undefined,
+  };
 }
 
 async function waitForRegistrations(): Promise<void> {

@@ -23,7 +23,12 @@ export type { CapturedResource, CapturedStack, RunOptions } from "./capture";
 export { analyzeResources } from "./analyze";
 export type { AnalyzeOptions, Diagnostic } from "./analyze";
 export { buildReport } from "../policies/report/policy-report";
-export type { PolicyReport, ReportEntry, EntryKind, PolicyDiagnostic } from "../policies/report/policy-report";
+export type {
+  PolicyReport,
+  ReportEntry,
+  EntryKind,
+  PolicyDiagnostic,
+} from "../policies/report/policy-report";
 export { formatText } from "../policies/report/format-text";
 export { formatSarif } from "../policies/report/format-sarif";
 export { readReportInput } from "../policies/report/read-report-input";
@@ -67,8 +72,13 @@ function mergeConfig(options: PolicyOptions): PolicyPackConfig {
 }
 
 /** Runs the pack over resources already captured (or built by hand) and returns the report. */
-export async function checkResources(stack: CapturedStack | readonly CapturedResource[], options: PolicyOptions = {}): Promise<CheckResult> {
-  const resources = Array.isArray(stack) ? (stack as readonly CapturedResource[]) : (stack as CapturedStack).resources;
+export async function checkResources(
+  stack: CapturedStack | readonly CapturedResource[],
+  options: PolicyOptions = {},
+): Promise<CheckResult> {
+  const resources = Array.isArray(stack)
+    ? (stack as readonly CapturedResource[])
+    : (stack as CapturedStack).resources;
   const diagnostics = await analyzeResources(resources, {
     policies: options.policies ?? packArgs.policies,
     policyPackName: PACK_NAME,
@@ -77,12 +87,21 @@ export async function checkResources(stack: CapturedStack | readonly CapturedRes
     config: mergeConfig(options),
     now: options.now,
   });
-  const meta = Array.isArray(stack) ? {} : { project: (stack as CapturedStack).project, stack: (stack as CapturedStack).stack, preview: (stack as CapturedStack).preview };
+  const meta = Array.isArray(stack)
+    ? {}
+    : {
+        project: (stack as CapturedStack).project,
+        stack: (stack as CapturedStack).stack,
+        preview: (stack as CapturedStack).preview,
+      };
   return { ...buildReport(diagnostics, meta), diagnostics, resources };
 }
 
 /** Runs a Pulumi program under mocks, then the pack over its resources. */
-export async function checkProgram(program: () => unknown, options: RunOptions & PolicyOptions = {}): Promise<CheckResult> {
+export async function checkProgram(
+  program: () => unknown,
+  options: RunOptions & PolicyOptions = {},
+): Promise<CheckResult> {
   const captured = await runProgram(program, options);
   return checkResources(captured, options);
 }

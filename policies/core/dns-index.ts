@@ -1,4 +1,4 @@
-import { isIpv6Address, parseIpv6Address, ptrOwnerName } from "../../components/net";
+import { ipv6, isIpv6, ptrName } from "./ip-text";
 import { isFqdn, joinTxt, normalizeDnsName } from "./dns-name";
 import { read, readBoolean, readString, ResourceView } from "./resource-view";
 import { T } from "./type-tokens";
@@ -18,9 +18,10 @@ export interface DnsRecordView {
 
 function normalizeContent(type: string, content: Maybe<string>): Maybe<string> {
   if (content === UNKNOWN || content === undefined) return content;
-  if (type === "AAAA") return isIpv6Address(content.trim()) ? parseIpv6Address(content.trim()) : content.trim();
+  if (type === "AAAA") return isIpv6(content.trim()) ? ipv6(content.trim()) : content.trim();
   if (type === "TXT") return joinTxt(content);
-  if (type === "PTR" || type === "CNAME" || type === "MX") return normalizeDnsName(content.replace(/^\d+\s+/, ""));
+  if (type === "PTR" || type === "CNAME" || type === "MX")
+    return normalizeDnsName(content.replace(/^\d+\s+/, ""));
   return content.trim();
 }
 
@@ -51,12 +52,22 @@ export class DnsIndex {
           this.addMailDns(r);
           break;
         case T.hcloudRdns:
-          this.addProviderPtr(readString(r.props, "ipAddress"), readString(r.props, "dnsPtr"), r.urn, "hcloud rDNS");
+          this.addProviderPtr(
+            readString(r.props, "ipAddress"),
+            readString(r.props, "dnsPtr"),
+            r.urn,
+            "hcloud rDNS",
+          );
           break;
         case T.droplet: {
           const name = readString(r.props, "name");
           if (readBoolean(r.props, "ipv6") === true && typeof name === "string" && isFqdn(name)) {
-            this.addProviderPtr(readString(r.props, "ipv6Address"), name, r.urn, "DigitalOcean automatic PTR (droplet named by an FQDN)");
+            this.addProviderPtr(
+              readString(r.props, "ipv6Address"),
+              name,
+              r.urn,
+              "DigitalOcean automatic PTR (droplet named by an FQDN)",
+            );
           }
           break;
         }
@@ -81,7 +92,14 @@ export class DnsIndex {
     map.set(key, list);
   }
 
-  private addRecord(type: Maybe<string>, name: Maybe<string>, zone: Maybe<string>, content: Maybe<string>, urn: string, origin: string): void {
+  private addRecord(
+    type: Maybe<string>,
+    name: Maybe<string>,
+    zone: Maybe<string>,
+    content: Maybe<string>,
+    urn: string,
+    origin: string,
+  ): void {
     if (typeof type !== "string") return;
     const upper = type.toUpperCase();
     let fqdn: Maybe<string> = name;
@@ -98,7 +116,14 @@ export class DnsIndex {
         fqdn = n;
       }
     }
-    this.add({ type: upper, name: fqdn, nameIsRelative: relative, content: normalizeContent(upper, content), urn, origin });
+    this.add({
+      type: upper,
+      name: fqdn,
+      nameIsRelative: relative,
+      content: normalizeContent(upper, content),
+      urn,
+      origin,
+    });
   }
 
   private addCloudflare(r: ResourceView, byUrn: ReadonlyMap<string, ResourceView>): void {
@@ -108,21 +133,42 @@ export class DnsIndex {
       if (z?.type === T.cloudflareZone) zone = readString(z.props, "name");
     }
     const content = readString(r.props, "content") ?? readString(r.props, "value");
-    this.addRecord(readString(r.props, "type"), readString(r.props, "name"), zone, content, r.urn, "Cloudflare record");
+    this.addRecord(
+      readString(r.props, "type"),
+      readString(r.props, "name"),
+      zone,
+      content,
+      r.urn,
+      "Cloudflare record",
+    );
   }
 
   private addDigitalOcean(r: ResourceView): void {
     const fqdn = readString(r.props, "fqdn");
     const name = typeof fqdn === "string" ? fqdn : readString(r.props, "name");
     const zone = typeof fqdn === "string" ? undefined : readString(r.props, "domain");
-    this.addRecord(readString(r.props, "type"), name, zone, readString(r.props, "value"), r.urn, "DigitalOcean record");
+    this.addRecord(
+      readString(r.props, "type"),
+      name,
+      zone,
+      readString(r.props, "value"),
+      r.urn,
+      "DigitalOcean record",
+    );
   }
 
   private addMailDns(r: ResourceView): void {
     const records = read(r.props, "records");
     if (records === UNKNOWN) {
       for (const type of ["AAAA", "PTR", "TXT"]) {
-        this.add({ type, name: UNKNOWN, nameIsRelative: false, content: UNKNOWN, urn: r.urn, origin: "MailDns plan" });
+        this.add({
+          type,
+          name: UNKNOWN,
+          nameIsRelative: false,
+          content: UNKNOWN,
+          urn: r.urn,
+          origin: "MailDns plan",
+        });
       }
       return;
     }
@@ -140,11 +186,12 @@ export class DnsIndex {
   }
 
   private addProviderPtr(address: Maybe<string>, name: Maybe<string>, urn: string, origin: string): void {
-    const key = typeof address === "string" && isIpv6Address(address) ? parseIpv6Address(address) : address === UNKNOWN ? "?" : undefined;
+    const key =
+      typeof address === "string" && isIpv6(address) ? ipv6(address) : address === UNKNOWN ? "?" : undefined;
     if (key === undefined) return;
     const view: DnsRecordView = {
       type: "PTR",
-      name: typeof address === "string" && isIpv6Address(address) ? ptrOwnerName(address) : UNKNOWN,
+      name: typeof address === "string" && isIpv6(address) ? ptrName(address) : UNKNOWN,
       nameIsRelative: false,
       content: typeof name === "string" ? normalizeDnsName(name) : name,
       urn,
@@ -180,14 +227,16 @@ export class DnsIndex {
 
   /** PTR records of an address: reverse-zone records plus provider-managed rDNS. */
   ptrRecords(address: string): { records: DnsRecordView[]; maybe: DnsRecordView[] } {
-    const canonical = parseIpv6Address(address);
-    const records = [...this.lookup("PTR", ptrOwnerName(canonical)), ...(this.providerPtr.get(canonical) ?? [])];
+    const canonical = ipv6(address);
+    const records = [...this.lookup("PTR", ptrName(canonical)), ...(this.providerPtr.get(canonical) ?? [])];
     const maybe = [...this.unknownNamed("PTR"), ...(this.providerPtr.get("?") ?? [])];
     return { records, maybe };
   }
 
   /** SPF records (TXT starting with `v=spf1`) at a name. */
   spfAt(fqdn: string): DnsRecordView[] {
-    return this.lookup("TXT", fqdn).filter((r) => r.content === UNKNOWN || (typeof r.content === "string" && /^v=spf1(\s|$)/i.test(r.content)));
+    return this.lookup("TXT", fqdn).filter(
+      (r) => r.content === UNKNOWN || (typeof r.content === "string" && /^v=spf1(\s|$)/i.test(r.content)),
+    );
   }
 }

@@ -13,7 +13,9 @@ export function selfAndParents(name: string): string[] {
 
 /** Whether a name looks like a fully qualified host name (at least two labels, letters/digits/hyphens). */
 export function isFqdn(name: string): boolean {
-  return /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/i.test(normalizeDnsName(name));
+  return /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/i.test(
+    normalizeDnsName(name),
+  );
 }
 
 /**

@@ -31,7 +31,9 @@ function parseDate(text: string): Date | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
   if (!m) return undefined;
   const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return date.getUTCFullYear() === Number(m[1]) && date.getUTCMonth() === Number(m[2]) - 1 && date.getUTCDate() === Number(m[3])
+  return date.getUTCFullYear() === Number(m[1]) &&
+    date.getUTCMonth() === Number(m[2]) - 1 &&
+    date.getUTCDate() === Number(m[3])
     ? date
     : undefined;
 }
@@ -54,10 +56,13 @@ export function checkExceptions(raw: unknown, ruleId: string, today: Date): Chec
       expires: typeof e.expires === "string" ? e.expires.trim() : String(e.expires ?? ""),
     };
     const problems: string[] = [];
-    if (spec.rule !== undefined && spec.rule !== ruleId) problems.push(`it names rule "${spec.rule}" but is configured under "${ruleId}"`);
+    if (spec.rule !== undefined && spec.rule !== ruleId)
+      problems.push(`it names rule "${spec.rule}" but is configured under "${ruleId}"`);
     if (spec.resource === "") problems.push("it names no resource (give a logical name or a URN glob)");
     if (spec.reason.length < MIN_REASON_LENGTH) {
-      problems.push(`its reason "${spec.reason}" is shorter than ${MIN_REASON_LENGTH} characters; say why the risk is acceptable`);
+      problems.push(
+        `its reason "${spec.reason}" is shorter than ${MIN_REASON_LENGTH} characters; say why the risk is acceptable`,
+      );
     }
     const date = parseDate(spec.expires);
     if (!date) problems.push(`its expiry "${spec.expires}" is not a date (YYYY-MM-DD)`);
@@ -68,7 +73,8 @@ export function checkExceptions(raw: unknown, ruleId: string, today: Date): Chec
       spec,
       problems,
       expired,
-      matches: (urn: string | undefined) => urn !== undefined && pattern !== undefined && (pattern.test(urn) || pattern.test(nameOfUrn(urn))),
+      matches: (urn: string | undefined) =>
+        urn !== undefined && pattern !== undefined && (pattern.test(urn) || pattern.test(nameOfUrn(urn))),
     };
   });
 }

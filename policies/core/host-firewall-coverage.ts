@@ -30,13 +30,16 @@ export function hostFirewallCoverage(host: Host, iface: Maybe<string>): Coverage
       if (!fw.interfaces.includes(iface)) continue;
     }
     if (fw.script === undefined) {
-      if (fw.interfaces !== undefined) return { covered: true, evidence: `${fw.origin} filters ${describeMaybe(iface)}` };
+      if (fw.interfaces !== undefined)
+        return { covered: true, evidence: `${fw.origin} filters ${describeMaybe(iface)}` };
       continue;
     }
     const chains = ipv6InputChains(fw.script);
     const name = typeof iface === "string" ? iface : undefined;
-    if (iface === UNKNOWN && chains.some((c) => c.policy === "drop")) return { covered: true, evidence: `${fw.origin}: IPv6 input policy drop` };
-    if (chains.some((c) => chainDefaultDenies(c, name))) return { covered: true, evidence: `${fw.origin} drops IPv6 input by default` };
+    if (iface === UNKNOWN && chains.some((c) => c.policy === "drop"))
+      return { covered: true, evidence: `${fw.origin}: IPv6 input policy drop` };
+    if (chains.some((c) => chainDefaultDenies(c, name)))
+      return { covered: true, evidence: `${fw.origin} drops IPv6 input by default` };
   }
   const ms = host.mailServer;
   if (mailServerFlag(ms, "hostFirewall") === true && host.hostFirewalls.length === 0) {
@@ -44,7 +47,16 @@ export function hostFirewallCoverage(host: Host, iface: Maybe<string>): Coverage
   }
   if (unknown) return { covered: UNKNOWN, evidence: unknown };
   if (host.unknownScripts.length > 0) {
-    return { covered: UNKNOWN, evidence: `${host.unknownScripts.length} script(s) on the host are unknown at preview and may configure it` };
+    return {
+      covered: UNKNOWN,
+      evidence: `${host.unknownScripts.length} script(s) on the host are unknown at preview and may configure it`,
+    };
   }
-  return { covered: false, evidence: host.hostFirewalls.length === 0 ? "no host firewall found" : "no IPv6 input chain that drops by default" };
+  return {
+    covered: false,
+    evidence:
+      host.hostFirewalls.length === 0
+        ? "no host firewall found"
+        : "no IPv6 input chain that drops by default",
+  };
 }

@@ -1,4 +1,5 @@
-import { coversIpv6World, tryParseCidr } from "../../components/net";
+import { memoByText } from "./memo";
+import { cidrOf, coversWorld } from "./ip-text";
 import { parsePorts, PortRange, portsInclude } from "./port-range";
 
 /**
@@ -66,27 +67,38 @@ function listValue(raw: string): string[] {
 }
 
 const VALUE = String.raw`(\{[^}]*\}|"[^"]*"|[^\s;]+)`;
+const RE_IIF = new RegExp(String.raw`\biif(?:name)?\s+${VALUE}`);
+const RE_IP6_SADDR = new RegExp(String.raw`\bip6\s+saddr\s+(!=\s*)?${VALUE}`);
+const RE_L4PROTO = new RegExp(String.raw`\b(?:meta\s+)?l4proto\s+${VALUE}`);
+const RE_NEXTHDR = new RegExp(String.raw`\bip6\s+nexthdr\s+${VALUE}`);
+const RE_DPORT = new RegExp(String.raw`\b(tcp|udp|th)\s+dport\s+${VALUE}`);
+const RE_ICMPV6_TYPE = new RegExp(String.raw`\bicmpv6\s+type\s+${VALUE}`);
+const RE_CT_STATE = new RegExp(String.raw`\bct\s+state\s+${VALUE}`);
 
 /** Parses one nft rule statement. */
 export function parseNftRule(text: string): FirewallRule {
   const t = text.trim();
   const verdicts = [...t.matchAll(/\b(accept|drop|reject)\b/g)];
-  const verdict = (verdicts.length > 0 ? verdicts[verdicts.length - 1][1] : "other") as FirewallRule["verdict"];
-  const iif = new RegExp(String.raw`\biif(?:name)?\s+${VALUE}`).exec(t);
-  const ip6saddr = new RegExp(String.raw`\bip6\s+saddr\s+(!=\s*)?${VALUE}`).exec(t);
+  const verdict = (
+    verdicts.length > 0 ? verdicts[verdicts.length - 1][1] : "other"
+  ) as FirewallRule["verdict"];
+  const iif = RE_IIF.exec(t);
+  const ip6saddr = RE_IP6_SADDR.exec(t);
   const ipv4Only =
-    /\bip\s+(saddr|daddr|protocol)\b/.test(t) || /\bmeta\s+nfproto\s+ipv4\b/.test(t) || /\bicmp\s+type\b/.test(t);
+    /\bip\s+(saddr|daddr|protocol)\b/.test(t) ||
+    /\bmeta\s+nfproto\s+ipv4\b/.test(t) ||
+    /\bicmp\s+type\b/.test(t);
   let protocols: string[] | undefined;
-  const l4 = new RegExp(String.raw`\b(?:meta\s+)?l4proto\s+${VALUE}`).exec(t);
-  const nexthdr = new RegExp(String.raw`\bip6\s+nexthdr\s+${VALUE}`).exec(t);
+  const l4 = RE_L4PROTO.exec(t);
+  const nexthdr = RE_NEXTHDR.exec(t);
   if (l4) protocols = listValue(l4[1]);
   else if (nexthdr) protocols = listValue(nexthdr[1]);
-  const portMatch = new RegExp(String.raw`\b(tcp|udp|th)\s+dport\s+${VALUE}`).exec(t);
+  const portMatch = RE_DPORT.exec(t);
   if (portMatch && portMatch[1] !== "th") protocols = [portMatch[1]];
-  const icmpType = new RegExp(String.raw`\bicmpv6\s+type\s+${VALUE}`).exec(t);
+  const icmpType = RE_ICMPV6_TYPE.exec(t);
   if (icmpType || /\bicmpv6\b/.test(t)) protocols = protocols ?? ["icmpv6"];
   const normalizedProtocols = protocols?.map((p) => (p === "ipv6-icmp" || p === "58" ? "icmpv6" : p));
-  const ct = new RegExp(String.raw`\bct\s+state\s+${VALUE}`).exec(t);
+  const ct = RE_CT_STATE.exec(t);
   let ipv6Sources: string[] | "set" | undefined;
   let unparsed = false;
   if (ip6saddr) {
@@ -125,7 +137,10 @@ function nftTokens(text: string): string[] {
     const c = text[i];
     if (c === "{") {
       const head = current.trim();
-      if (inlineDepth === 0 && /^(table|chain|set|map|flowtable|counter|quota|ct\s+\w+|secmark|synproxy)\b/.test(head)) {
+      if (
+        inlineDepth === 0 &&
+        /^(table|chain|set|map|flowtable|counter|quota|ct\s+\w+|secmark|synproxy)\b/.test(head)
+      ) {
         tokens.push(`${head} {`);
         current = "";
         continue;
@@ -199,7 +214,12 @@ function parseNftBlocks(text: string, chains: Map<string, FirewallChain>): void 
   }
 }
 
-function chainFor(chains: Map<string, FirewallChain>, family: string, table: string, name: string): FirewallChain {
+function chainFor(
+  chains: Map<string, FirewallChain>,
+  family: string,
+  table: string,
+  name: string,
+): FirewallChain {
   const key = `${family} ${table} ${name}`;
   let chain = chains.get(key);
   if (!chain) {
@@ -211,8 +231,12 @@ function chainFor(chains: Map<string, FirewallChain>, family: string, table: str
 
 function parseNftCommands(text: string, chains: Map<string, FirewallChain>): void {
   const family = String.raw`(ip|ip6|inet)`;
-  const chainCmd = new RegExp(String.raw`\bnft\s+(?:-\S+\s+)*(?:add|create)\s+chain\s+${family}\s+(\S+)\s+(\S+)\s*(.*)$`);
-  const ruleCmd = new RegExp(String.raw`\bnft\s+(?:-\S+\s+)*(add|insert)\s+rule\s+${family}\s+(\S+)\s+(\S+)\s+(.*)$`);
+  const chainCmd = new RegExp(
+    String.raw`\bnft\s+(?:-\S+\s+)*(?:add|create)\s+chain\s+${family}\s+(\S+)\s+(\S+)\s*(.*)$`,
+  );
+  const ruleCmd = new RegExp(
+    String.raw`\bnft\s+(?:-\S+\s+)*(add|insert)\s+rule\s+${family}\s+(\S+)\s+(\S+)\s+(.*)$`,
+  );
   for (const rawLine of text.split("\n")) {
     const line = rawLine.trim().replace(/\\$/, "");
     const c = chainCmd.exec(line);
@@ -234,7 +258,11 @@ function parseNftCommands(text: string, chains: Map<string, FirewallChain>): voi
   }
 }
 
-const IPTABLES_TARGETS: Record<string, FirewallRule["verdict"]> = { ACCEPT: "accept", DROP: "drop", REJECT: "reject" };
+const IPTABLES_TARGETS: Record<string, FirewallRule["verdict"]> = {
+  ACCEPT: "accept",
+  DROP: "drop",
+  REJECT: "reject",
+};
 
 function parseIp6tables(text: string, chains: Map<string, FirewallChain>): void {
   for (const rawLine of text.split("\n")) {
@@ -269,7 +297,9 @@ function parseIp6tables(text: string, chains: Map<string, FirewallChain>): void 
     const iface = opt(["-i", "--in-interface"]);
     const icmpType = opt(["--icmpv6-type"]);
     const state = opt(["--state", "--ctstate"]);
-    const protocols = proto ? [proto === "ipv6-icmp" || proto === "icmp6" ? "icmpv6" : proto.toLowerCase()] : undefined;
+    const protocols = proto
+      ? [proto === "ipv6-icmp" || proto === "icmp6" ? "icmpv6" : proto.toLowerCase()]
+      : undefined;
     const destinationPorts = dport ? parsePorts(dport.replace(/,/g, " ")) : undefined;
     const rule: FirewallRule = {
       text: line,
@@ -288,6 +318,26 @@ function parseIp6tables(text: string, chains: Map<string, FirewallChain>): void 
   }
 }
 
+/** The bodies of the shell here-documents in a script (`<<'EOF' … EOF`, `<<-X … X`). */
+export function heredocBodies(text: string): string[] {
+  const lines = text.split("\n");
+  const bodies: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /<<(-?)\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\2/.exec(lines[i]);
+    if (!m) continue;
+    const body: string[] = [];
+    let j = i + 1;
+    for (; j < lines.length; j++) {
+      const line = m[1] === "-" ? lines[j].replace(/^\t+/, "") : lines[j];
+      if (line === m[3]) break;
+      body.push(lines[j]);
+    }
+    bodies.push(body.join("\n"));
+    i = j;
+  }
+  return bodies;
+}
+
 /**
  * Reads every host firewall construct out of a script or ruleset text.
  *
@@ -295,10 +345,22 @@ function parseIp6tables(text: string, chains: Map<string, FirewallChain>): void 
  * parseHostFirewallScript("table inet filter { chain input { type filter hook input priority 0; policy drop; } }")
  *   .chains[0].policy; // "drop"
  */
-export function parseHostFirewallScript(text: string): HostFirewallScript {
+export const parseHostFirewallScript: (text: string) => HostFirewallScript = memoByText(
+  parseHostFirewallScriptNow,
+  20_000,
+);
+
+function parseHostFirewallScriptNow(text: string): HostFirewallScript {
   const clean = stripComments(text);
   const chains = new Map<string, FirewallChain>();
-  if (/\btable\s+(?:ip|ip6|inet)?\s*\S+\s*\{/.test(clean)) parseNftBlocks(clean, chains);
+  const TABLE = /\btable\s+(?:ip|ip6|inet)?\s*\S+\s*\{/;
+  const bodies = heredocBodies(text);
+  // A ruleset is either the whole text (a .nft file) or a here-document inside a shell script; shell braces
+  // around it must never be read as nft blocks.
+  for (const body of bodies.length > 0 ? bodies : [text]) {
+    const cleanBody = stripComments(body);
+    if (TABLE.test(cleanBody) && /\bchain\s/.test(cleanBody)) parseNftBlocks(cleanBody, chains);
+  }
   if (/\bnft\s/.test(clean)) parseNftCommands(clean, chains);
   if (/\bip6tables/.test(clean)) parseIp6tables(clean, chains);
   const list = [...chains.values()];
@@ -308,7 +370,7 @@ export function parseHostFirewallScript(text: string): HostFirewallScript {
 /** The chains that filter IPv6 traffic addressed to the host itself. */
 export function ipv6InputChains(script: HostFirewallScript): FirewallChain[] {
   return script.chains.filter(
-    (c) => (IPV6_FAMILIES.has(c.family) || c.family === "ip6tables") && (c.hook === "input"),
+    (c) => (IPV6_FAMILIES.has(c.family) || c.family === "ip6tables") && c.hook === "input",
   );
 }
 
@@ -325,16 +387,23 @@ export interface ProbePacket {
 
 function ruleMatches(rule: FirewallRule, packet: ProbePacket, ignoreSource = false): boolean {
   if (rule.unparsed || rule.ipv4Only) return false;
-  if (rule.inputInterfaces && !(packet.inputInterface && rule.inputInterfaces.includes(packet.inputInterface))) return false;
+  if (
+    rule.inputInterfaces &&
+    !(packet.inputInterface && rule.inputInterfaces.includes(packet.inputInterface))
+  )
+    return false;
   if (rule.conntrackStates) {
-    const related = rule.conntrackStates.some((s) => s === "related" || s === "established" || s === "RELATED" || s === "ESTABLISHED");
+    const related = rule.conntrackStates.some(
+      (s) => s === "related" || s === "established" || s === "RELATED" || s === "ESTABLISHED",
+    );
     if (!(related && packet.conntrackRelated)) return false;
   }
   if (rule.protocols && !rule.protocols.some((p) => p === packet.protocol || p === "all")) return false;
   if (rule.icmpv6Types) {
     if (!packet.icmpv6Type) return false;
     const { name, number } = packet.icmpv6Type;
-    if (!rule.icmpv6Types.some((t) => t === name || t === String(number) || ALIASES[t] === name)) return false;
+    if (!rule.icmpv6Types.some((t) => t === name || t === String(number) || ALIASES[t] === name))
+      return false;
   }
   if (rule.destinationPorts) {
     if (packet.port === undefined || !portsInclude(rule.destinationPorts, packet.port)) return false;
@@ -342,10 +411,14 @@ function ruleMatches(rule: FirewallRule, packet: ProbePacket, ignoreSource = fal
   if (rule.ipv6Sources && !ignoreSource) {
     if (rule.ipv6Sources === "set") return false;
     const covered = rule.ipv6Sources.some((s) => {
-      const cidr = tryParseCidr(s);
+      const cidr = cidrOf(s);
       if (!cidr || cidr.family !== 6) return false;
-      const probe = tryParseCidr(packet.source);
-      return probe !== undefined && cidr.prefix.first <= probe.prefix.first && probe.prefix.last <= cidr.prefix.last;
+      const probe = cidrOf(packet.source);
+      return (
+        probe !== undefined &&
+        cidr.prefix.first <= probe.prefix.first &&
+        probe.prefix.last <= cidr.prefix.last
+      );
     });
     if (!covered) return false;
   }
@@ -364,7 +437,10 @@ const ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** The verdict a chain gives a packet: the first matching rule's, else the chain policy (default accept). */
-export function chainVerdict(chain: FirewallChain, packet: ProbePacket): { verdict: "accept" | "drop" | "reject"; rule?: FirewallRule } {
+export function chainVerdict(
+  chain: FirewallChain,
+  packet: ProbePacket,
+): { verdict: "accept" | "drop" | "reject"; rule?: FirewallRule } {
   for (const rule of chain.rules) {
     if (ruleMatches(rule, packet)) return { verdict: rule.verdict as "accept" | "drop" | "reject", rule };
   }
@@ -403,7 +479,8 @@ export function chainDefaultDenies(chain: FirewallChain, inputInterface?: string
       r.destinationPorts === undefined &&
       r.ipv6Sources === undefined &&
       r.conntrackStates === undefined &&
-      (r.inputInterfaces === undefined || (inputInterface !== undefined && r.inputInterfaces.includes(inputInterface))),
+      (r.inputInterfaces === undefined ||
+        (inputInterface !== undefined && r.inputInterfaces.includes(inputInterface))),
   );
 }
 
@@ -411,5 +488,5 @@ export function chainDefaultDenies(chain: FirewallChain, inputInterface?: string
 export function ruleOpenToIpv6World(rule: FirewallRule): boolean {
   if (rule.ipv6Sources === undefined) return true;
   if (rule.ipv6Sources === "set") return false;
-  return coversIpv6World(rule.ipv6Sources);
+  return coversWorld(rule.ipv6Sources);
 }

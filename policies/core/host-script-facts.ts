@@ -1,4 +1,5 @@
-import { isIpv6Address, parseIpv6Address } from "../../components/net";
+import { memoByText } from "./memo";
+import { ipv6, isIpv6 } from "./ip-text";
 
 /**
  * What a host script (a `command:remote:Command`'s `create` text) configures, as far as mail over IPv6 is
@@ -40,7 +41,7 @@ function lastMatch(text: string, re: RegExp): string | undefined {
 
 function canonicalIfIpv6(text: string): string | undefined {
   const t = text.trim().replace(/^\[|\]$/g, "");
-  return isIpv6Address(t) ? parseIpv6Address(t) : undefined;
+  return isIpv6(t) ? ipv6(t) : undefined;
 }
 
 function postfixNetwork(entry: string): string {
@@ -78,14 +79,20 @@ function tunnelsOf(text: string): { interfaceName: string; remote?: string }[] {
  * @example
  * readHostScriptFacts("postconf -e 'smtp_bind_address6=2001:db8:25::25'").bindAddresses6; // ["2001:db8:25::25"]
  */
-export function readHostScriptFacts(text: string): HostScriptFacts {
+export const readHostScriptFacts: (text: string) => HostScriptFacts = memoByText(
+  readHostScriptFactsNow,
+  20_000,
+);
+
+function readHostScriptFactsNow(text: string): HostScriptFacts {
   const bind = new Set<string>();
   for (const m of text.matchAll(/\bsmtp_bind_address6\s*=\s*['"]?([0-9A-Fa-f:.[\]]+)/g)) {
     const a = canonicalIfIpv6(m[1]);
     if (a) bind.add(a);
   }
   const eximNoSeparator: string[] = [];
-  for (const m of text.matchAll(/^\s*interface\s*=\s*(<;)?\s*([^\n'"]+)/gm)) {
+  // Exim's transport option, or the macro Debian's remote_smtp transport reads it from.
+  for (const m of text.matchAll(/^\s*(?:interface|REMOTE_SMTP_INTERFACE)\s*=\s*(<;)?\s*([^\n'"]+)/gm)) {
     const list = m[2].trim();
     if (m[1]) {
       for (const part of list.split(";")) {
@@ -105,15 +112,27 @@ export function readHostScriptFacts(text: string): HostScriptFacts {
     lastMatch(text, /\bprimary_hostname\s*=\s*['"]?([A-Za-z0-9][A-Za-z0-9.-]*)/g);
   const trusted: string[] = [];
   const mynetworks = lastMatch(text, /\bmynetworks\s*=\s*([^\n'"]+)/g);
-  if (mynetworks) trusted.push(...mynetworks.split(/[\s,]+/).filter((e) => e !== "" && !e.startsWith("$")).map(postfixNetwork));
+  if (mynetworks)
+    trusted.push(
+      ...mynetworks
+        .split(/[\s,]+/)
+        .filter((e) => e !== "" && !e.startsWith("$"))
+        .map(postfixNetwork),
+    );
   for (const m of text.matchAll(/\b(?:RELAY_NETWORKS|TRUSTED_NETWORKS)\s*[=:]\s*['"]?([^\n'"]+)/g)) {
-    trusted.push(...m[1].split(/[\s,]+/).filter((e) => e !== "").map(postfixNetwork));
+    trusted.push(
+      ...m[1]
+        .split(/[\s,]+/)
+        .filter((e) => e !== "")
+        .map(postfixNetwork),
+    );
   }
   const ip6tables = lastMatch(text, /"ip6tables"\s*:\s*(true|false)/g);
   const networks6 = new Set<string>();
   for (const m of text.matchAll(/"fixed-cidr-v6"\s*:\s*"([^"]+)"/g)) networks6.add(m[1]);
   for (const m of text.matchAll(/--subnet[= ]['"]?([0-9A-Fa-f:]+:[0-9A-Fa-f:]*\/\d+)/g)) networks6.add(m[1]);
-  for (const m of text.matchAll(/\bsubnet\s*:\s*['"]?([0-9A-Fa-f:]+:[0-9A-Fa-f:]*\/\d+)/g)) networks6.add(m[1]);
+  for (const m of text.matchAll(/\bsubnet\s*:\s*['"]?([0-9A-Fa-f:]+:[0-9A-Fa-f:]*\/\d+)/g))
+    networks6.add(m[1]);
   return {
     postfix,
     exim,
@@ -132,5 +151,9 @@ export function readHostScriptFacts(text: string): HostScriptFacts {
 
 /** Whether the text configures an MTA at all (a sender signal for hand-built stacks). */
 export function configuresMta(facts: HostScriptFacts): boolean {
-  return facts.bindAddresses6.length > 0 || facts.eximInterfaceWithoutSeparator.length > 0 || facts.dockerMailserver;
+  return (
+    facts.bindAddresses6.length > 0 ||
+    facts.eximInterfaceWithoutSeparator.length > 0 ||
+    facts.dockerMailserver
+  );
 }

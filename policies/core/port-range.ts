@@ -51,7 +51,7 @@ function portNumber(text: string): number | undefined {
 export function parsePorts(spec: string | undefined): PortRange[] | undefined {
   if (spec === undefined) return undefined;
   const text = spec.trim().replace(/^\{/, "").replace(/\}$/, "").trim();
-  if (text === "" ) return undefined;
+  if (text === "") return undefined;
   if (/^(all|any|\*)$/i.test(text)) return [...ALL_PORTS];
   const out: PortRange[] = [];
   for (const part of text.split(/[\s,]+/).filter((p) => p !== "")) {

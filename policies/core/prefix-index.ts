@@ -1,4 +1,5 @@
-import { Ipv6Prefix, prefixOwnership, PrefixSource, tryParseIpv6Prefix, ipv6ToBigInt, isIpv6Address, parseIpv6Address } from "../../components/net";
+import { cidrOf, ipv6PrefixOf, isIpv6 } from "./ip-text";
+import { Ipv6Prefix, prefixOwnership, PrefixSource } from "../../components/net";
 
 /** A statement, found in the stack, about who owns an IPv6 prefix. */
 export interface PrefixClaim {
@@ -28,7 +29,7 @@ export class PrefixIndex {
 
   /** Adds a claim; prefix texts that do not parse are ignored (other rules report them). */
   add(prefixText: string, source: PrefixSource, origin: string, urn?: string): void {
-    const prefix = tryParseIpv6Prefix(prefixText);
+    const prefix = ipv6PrefixOf(prefixText);
     if (!prefix) return;
     let map = this.byLength.get(prefix.length);
     if (!map) {
@@ -44,8 +45,9 @@ export class PrefixIndex {
 
   /** Every claim covering the address, longest prefix first. */
   claimsFor(address: string): PrefixClaim[] {
-    if (!isIpv6Address(address)) return [];
-    const value = ipv6ToBigInt(parseIpv6Address(address));
+    const cidr = isIpv6(address) ? cidrOf(address) : undefined;
+    if (!cidr) return [];
+    const value = cidr.prefix.first;
     const out: PrefixClaim[] = [];
     for (const length of this.lengths) {
       const list = this.byLength.get(length)?.get(value >> BigInt(128 - length));

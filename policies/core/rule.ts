@@ -1,4 +1,10 @@
-import type { EnforcementLevel, PolicyResource, ReportViolation, Severity, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  EnforcementLevel,
+  PolicyResource,
+  ReportViolation,
+  Severity,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { now } from "./clock";
 import { checkExceptions, CheckedException } from "./exceptions";
@@ -61,7 +67,8 @@ export interface RuleDefinition {
 /** The JSON schema of one exception. */
 export const EXCEPTION_SCHEMA: PolicyConfigJSONSchema = {
   type: "object",
-  description: "A reasoned, expiring exception: {rule?, resource (name or URN glob), reason (>= 10 characters), expires (YYYY-MM-DD)}.",
+  description:
+    "A reasoned, expiring exception: {rule?, resource (name or URN glob), reason (>= 10 characters), expires (YYYY-MM-DD)}.",
   properties: {
     rule: { type: "string" },
     resource: { type: "string" },
@@ -116,7 +123,11 @@ export function makeStackPolicy(rule: RuleDefinition): StackValidationPolicy {
 }
 
 /** Runs a rule over the engine's resources (no exception handling): what the rule itself finds. */
-export function evaluateRule(rule: RuleDefinition, resources: readonly PolicyResource[], config: RuleConfig): Finding[] {
+export function evaluateRule(
+  rule: RuleDefinition,
+  resources: readonly PolicyResource[],
+  config: RuleConfig,
+): Finding[] {
   const model = new StackModel(viewResources(resources), rule.modelOptions?.(config) ?? {});
   return rule.evaluate({ model, config });
 }
@@ -126,7 +137,12 @@ function details(rule: RuleDefinition): string {
 }
 
 /** Applies exceptions and the preview setting, then reports. */
-export function emitFindings(rule: RuleDefinition, findings: readonly Finding[], config: RuleConfig, reportViolation: ReportViolation): void {
+export function emitFindings(
+  rule: RuleDefinition,
+  findings: readonly Finding[],
+  config: RuleConfig,
+  reportViolation: ReportViolation,
+): void {
   const exceptions = checkExceptions(config.exceptions, rule.id, now());
   const usable = exceptions.filter((e) => e.problems.length === 0);
   const report = reportViolation as unknown as (v: string | ViolationObject, urn?: string) => void;
@@ -152,7 +168,9 @@ export function emitFindings(rule: RuleDefinition, findings: readonly Finding[],
   }
   for (const e of exceptions) {
     if (e.problems.length > 0) {
-      report(`${MARK.exceptionInvalid} Exception #${e.index + 1} for "${e.spec.resource}" is not applied: ${e.problems.join("; ")}.\n${details(rule)}`);
+      report(
+        `${MARK.exceptionInvalid} Exception #${e.index + 1} for "${e.spec.resource}" is not applied: ${e.problems.join("; ")}.\n${details(rule)}`,
+      );
     } else if (e.expired && !used.has(e)) {
       report(
         `${MARK.exceptionExpired} Exception #${e.index + 1} for "${e.spec.resource}" expired on ${e.spec.expires} (reason was: "${e.spec.reason}"); remove it, or renew it with a new date and a current reason.\n${details(rule)}`,

@@ -1,13 +1,5 @@
-import {
-  containingIpv6Prefix,
-  heLinkPrefixOf,
-  isIpv6Address,
-  parseSpf,
-  PREFIX_SOURCES,
-  PrefixSource,
-  tryParseCidr,
-  tryParseIpv6Prefix,
-} from "../../components/net";
+import { cidrOf, ipv6PrefixOf, isIpv6, sixtyFourOf, spf } from "./ip-text";
+import { heLinkPrefixOf, PREFIX_SOURCES, PrefixSource } from "../../components/net";
 import { isFqdn, normalizeDnsName } from "./dns-name";
 import { PrefixIndex } from "./prefix-index";
 import { readBoolean, readString, ResourceView } from "./resource-view";
@@ -60,54 +52,56 @@ function hostTagSignals(host: Host): string[] {
   return out;
 }
 
-interface AddressEntry {
-  readonly value: bigint;
-  readonly host: Host;
-}
-
-function sortedAddresses(hosts: readonly Host[], family: 4 | 6): AddressEntry[] {
-  const out: AddressEntry[] = [];
-  for (const host of hosts) {
-    const address = family === 6 ? host.nativeIpv6Address : host.ipv4Address;
-    if (typeof address !== "string") continue;
-    const cidr = tryParseCidr(address);
-    if (cidr && cidr.family === family) out.push({ value: cidr.prefix.first, host });
-  }
-  return out.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-}
-
-function lowerBound(list: readonly AddressEntry[], value: bigint): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid].value < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
- * Hosts whose own address an SPF record in the stack authorizes (`ip4:`/`ip6:` terms). Addresses are sorted once
- * and every term is a binary search, so a /48 term costs the same as a /128.
+ * CIDRs grouped by prefix length and keyed by network number, so "which of these CIDRs contains this
+ * address" costs one map lookup per distinct length: SPF terms are indexed once, each host looked up once.
  */
+class CidrSet {
+  private readonly byLength = new Map<number, Map<bigint, string>>();
+  constructor(private readonly bits: number) {}
+  add(first: bigint, length: number, label: string): void {
+    let map = this.byLength.get(length);
+    if (!map) this.byLength.set(length, (map = new Map()));
+    const key = first >> BigInt(this.bits - length);
+    if (!map.has(key)) map.set(key, label);
+  }
+  find(value: bigint): string | undefined {
+    for (const [length, map] of this.byLength) {
+      const hit = map.get(value >> BigInt(this.bits - length));
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  }
+}
+
+/** Hosts whose own address an SPF record in the stack authorizes (`ip4:`/`ip6:` terms with `+`). */
 function spfAuthorizedHosts(model: StackModel): Map<Host, string[]> {
-  const v6 = sortedAddresses(model.hosts, 6);
-  const v4 = sortedAddresses(model.hosts, 4);
-  const out = new Map<Host, string[]>();
-  if (v6.length === 0 && v4.length === 0) return out;
+  const sets = { 4: new CidrSet(32), 6: new CidrSet(128) };
+  let any = false;
   for (const record of model.dns.records) {
-    if (record.type !== "TXT" || typeof record.content !== "string" || !/^v=spf1(\s|$)/i.test(record.content)) continue;
-    for (const term of parseSpf(record.content).terms) {
-      if ((term.name !== "ip6" && term.name !== "ip4") || term.value === undefined || term.qualifier !== "+") continue;
-      const cidr = tryParseCidr(term.value);
+    if (record.type !== "TXT" || typeof record.content !== "string" || !/^v=spf1(\s|$)/i.test(record.content))
+      continue;
+    for (const term of spf(record.content).terms) {
+      if ((term.name !== "ip6" && term.name !== "ip4") || term.value === undefined || term.qualifier !== "+")
+        continue;
+      const cidr = cidrOf(term.value);
       if (!cidr) continue;
-      const list = cidr.family === 6 ? v6 : v4;
-      for (let i = lowerBound(list, cidr.prefix.first); i < list.length && list[i].value <= cidr.prefix.last; i++) {
-        const signals = out.get(list[i].host) ?? [];
-        signals.push(`SPF record ${String(record.name)} authorizes its address (${term.text})`);
-        out.set(list[i].host, signals);
-      }
+      sets[cidr.family].add(
+        cidr.prefix.first,
+        cidr.prefix.length,
+        `SPF record ${String(record.name)} authorizes its address (${term.text})`,
+      );
+      any = true;
+    }
+  }
+  const out = new Map<Host, string[]>();
+  if (!any) return out;
+  for (const host of model.hosts) {
+    for (const address of [host.nativeIpv6Address, host.ipv4Address]) {
+      if (typeof address !== "string") continue;
+      const cidr = cidrOf(address);
+      const hit = cidr ? sets[cidr.family].find(cidr.prefix.first) : undefined;
+      if (hit) out.set(host, [...(out.get(host) ?? []), hit]);
     }
   }
   return out;
@@ -128,10 +122,16 @@ function implicitSources(host: Host): SmtpSource[] {
   }
   if (host.ipv6Enabled === false) return [];
   const structural: PrefixSource | undefined =
-    host.kind === "droplet" ? "digitalocean-native" : host.kind === "hcloud-server" ? "hetzner-server-64" : undefined;
+    host.kind === "droplet"
+      ? "digitalocean-native"
+      : host.kind === "hcloud-server"
+        ? "hetzner-server-64"
+        : undefined;
   const sources: SmtpSource[] = [
     {
-      address: host.nativeIpv6Address ?? (host.ipv6Enabled === true && host.kind !== "existing" ? UNKNOWN : undefined),
+      address:
+        host.nativeIpv6Address ??
+        (host.ipv6Enabled === true && host.kind !== "existing" ? UNKNOWN : undefined),
       origin: "no bind address: the MTA sends from the host's own IPv6 address",
       urn: host.urn,
       implicit: true,
@@ -141,7 +141,10 @@ function implicitSources(host: Host): SmtpSource[] {
   return sources.filter((s) => s.address !== undefined);
 }
 
-function structuralFromDeps(model: StackModel, urns: readonly string[] | undefined): PrefixSource | undefined {
+function structuralFromDeps(
+  model: StackModel,
+  urns: readonly string[] | undefined,
+): PrefixSource | undefined {
   const kinds = new Set<PrefixSource | "other">();
   for (const u of urns ?? []) {
     const r = model.byUrn.get(u);
@@ -157,7 +160,12 @@ function addHostEvidence(model: StackModel, sender: Sender, host: Host, explicit
   for (const binding of host.mtaBindings) {
     sender.signals.push(`MtaBinding "${binding.name}"`);
     sender.pinned = true;
-    sender.sources.push({ address: readString(binding.props, "smtpAddress"), origin: `MtaBinding "${binding.name}"`, urn: binding.urn, implicit: false });
+    sender.sources.push({
+      address: readString(binding.props, "smtpAddress"),
+      origin: `MtaBinding "${binding.name}"`,
+      urn: binding.urn,
+      implicit: false,
+    });
     const helo = readString(binding.props, "hostName");
     if (helo !== undefined && sender.heloName === undefined) {
       sender.heloName = typeof helo === "string" ? normalizeDnsName(helo) : helo;
@@ -170,12 +178,28 @@ function addHostEvidence(model: StackModel, sender: Sender, host: Host, explicit
     for (const address of facts.bindAddresses6) {
       sender.signals.push(`command "${command.resource.name}" binds the MTA to ${address}`);
       sender.pinned = true;
-      sender.sources.push({ address, origin: `command "${command.resource.name}" (MTA bind address)`, urn: command.resource.urn, implicit: false });
+      sender.sources.push({
+        address,
+        origin: `command "${command.resource.name}" (MTA bind address)`,
+        urn: command.resource.urn,
+        implicit: false,
+      });
     }
-    if (facts.bindAddresses6.length > 0 && facts.postfix && !facts.bindEnforced) sender.unenforcedBinds.push(command.resource.name);
-    sender.eximWithoutSeparator.push(...facts.eximInterfaceWithoutSeparator.map((l) => `command "${command.resource.name}": interface = ${l}`));
-    if (facts.dockerMailserver) sender.signals.push(`command "${command.resource.name}" runs docker-mailserver`);
-    if (facts.heloName && (sender.heloName === undefined || sender.heloOrigin.startsWith("droplet") || sender.heloOrigin.startsWith("server"))) {
+    if (facts.bindAddresses6.length > 0 && facts.postfix && !facts.bindEnforced)
+      sender.unenforcedBinds.push(command.resource.name);
+    sender.eximWithoutSeparator.push(
+      ...facts.eximInterfaceWithoutSeparator.map(
+        (l) => `command "${command.resource.name}": interface = ${l}`,
+      ),
+    );
+    if (facts.dockerMailserver)
+      sender.signals.push(`command "${command.resource.name}" runs docker-mailserver`);
+    if (
+      facts.heloName &&
+      (sender.heloName === undefined ||
+        sender.heloOrigin.startsWith("droplet") ||
+        sender.heloOrigin.startsWith("server"))
+    ) {
       if (!sender.mailServer) {
         sender.heloName = facts.heloName;
         sender.heloOrigin = `command "${command.resource.name}" (MTA host name)`;
@@ -183,7 +207,11 @@ function addHostEvidence(model: StackModel, sender: Sender, host: Host, explicit
     }
   }
   if (explicitOnly) return;
-  if (sender.sources.length === 0 && host.unknownScripts.length > 0 && (host.mtaBindings.length > 0 || sender.signals.length > 0)) {
+  if (
+    sender.sources.length === 0 &&
+    host.unknownScripts.length > 0 &&
+    (host.mtaBindings.length > 0 || sender.signals.length > 0)
+  ) {
     for (const urn of host.unknownScripts) {
       const r = model.byUrn.get(urn) as ResourceView;
       sender.sources.push({
@@ -269,7 +297,14 @@ export function findSenders(model: StackModel): Sender[] {
       urn: r.urn,
       name: r.name,
       signals: [`MtaBinding "${r.name}"`],
-      sources: [{ address: readString(r.props, "smtpAddress"), origin: `MtaBinding "${r.name}"`, urn: r.urn, implicit: false }],
+      sources: [
+        {
+          address: readString(r.props, "smtpAddress"),
+          origin: `MtaBinding "${r.name}"`,
+          urn: r.urn,
+          implicit: false,
+        },
+      ],
       heloName: typeof helo === "string" ? normalizeDnsName(helo) : helo,
       heloOrigin: `MtaBinding "${r.name}" hostName`,
       pinned: true,
@@ -304,8 +339,8 @@ export function buildPrefixIndex(model: StackModel): PrefixIndex {
     const p = host.nativeIpv6Prefix;
     if (typeof p !== "string") continue;
     if (host.kind === "droplet") {
-      const prefix = tryParseIpv6Prefix(p);
-      const sixtyFour = prefix && prefix.length > 64 ? containingIpv6Prefix(prefix.address, 64).text : p;
+      const prefix = ipv6PrefixOf(p);
+      const sixtyFour = prefix && prefix.length > 64 ? sixtyFourOf(prefix.address) : p;
       index.add(sixtyFour, "digitalocean-native", `droplet "${host.name}" native IPv6`, host.urn);
     } else if (host.kind === "hcloud-server") {
       index.add(p, "hetzner-server-64", `hcloud server "${host.name}" ipv6Network`, host.urn);
@@ -314,18 +349,30 @@ export function buildPrefixIndex(model: StackModel): PrefixIndex {
   for (const host of model.hosts) {
     for (const t of host.tunnels) {
       if (typeof t.routedPrefix === "string") {
-        const prefix = tryParseIpv6Prefix(t.routedPrefix);
-        index.add(t.routedPrefix, prefix && prefix.length < 64 ? "he-routed-48" : "he-routed-64", `tunnel routed prefix (${t.origin})`, t.urn);
+        const prefix = ipv6PrefixOf(t.routedPrefix);
+        index.add(
+          t.routedPrefix,
+          prefix && prefix.length < 64 ? "he-routed-48" : "he-routed-64",
+          `tunnel routed prefix (${t.origin})`,
+          t.urn,
+        );
       }
-      if (typeof t.linkClientAddress === "string" && isIpv6Address(t.linkClientAddress)) {
+      if (typeof t.linkClientAddress === "string" && isIpv6(t.linkClientAddress)) {
         index.add(heLinkPrefixOf(t.linkClientAddress), "he-link-64", `tunnel link /64 (${t.origin})`, t.urn);
       }
     }
     for (const c of host.commands) {
       for (const tunnel of c.facts?.tunnels ?? []) {
-        for (const m of (c.script as string).matchAll(/\bip\s+(?:-6\s+)?addr(?:ess)?\s+add\s+([0-9a-fA-F:]+)\/(\d+)\s+dev\s+([^\s'";]+)/g)) {
-          if (m[3] === tunnel.interfaceName && isIpv6Address(m[1])) {
-            index.add(heLinkPrefixOf(m[1]), "he-link-64", `tunnel ${tunnel.interfaceName} link address in command "${c.resource.name}"`, c.resource.urn);
+        for (const m of (c.script as string).matchAll(
+          /\bip\s+(?:-6\s+)?addr(?:ess)?\s+add\s+([0-9a-fA-F:]+)\/(\d+)\s+dev\s+([^\s'";]+)/g,
+        )) {
+          if (m[3] === tunnel.interfaceName && isIpv6(m[1])) {
+            index.add(
+              heLinkPrefixOf(m[1]),
+              "he-link-64",
+              `tunnel ${tunnel.interfaceName} link address in command "${c.resource.name}"`,
+              c.resource.urn,
+            );
           }
         }
       }
@@ -335,21 +382,32 @@ export function buildPrefixIndex(model: StackModel): PrefixIndex {
     if (r.type !== T.heTunnel || model.hostFor(r)) continue;
     const routed = readString(r.props, "routedPrefix");
     const link = readString(r.props, "linkClientAddress");
-    if (typeof routed === "string") index.add(routed, (tryParseIpv6Prefix(routed)?.length ?? 64) < 64 ? "he-routed-48" : "he-routed-64", `HeTunnel "${r.name}" routed prefix`, r.urn);
-    if (typeof link === "string" && isIpv6Address(link)) index.add(heLinkPrefixOf(link), "he-link-64", `HeTunnel "${r.name}" link /64`, r.urn);
+    if (typeof routed === "string")
+      index.add(
+        routed,
+        (ipv6PrefixOf(routed)?.length ?? 64) < 64 ? "he-routed-48" : "he-routed-64",
+        `HeTunnel "${r.name}" routed prefix`,
+        r.urn,
+      );
+    if (typeof link === "string" && isIpv6(link))
+      index.add(heLinkPrefixOf(link), "he-link-64", `HeTunnel "${r.name}" link /64`, r.urn);
   }
   for (const ms of model.mailServers) {
     const prefix = readString(ms.resource.props, "dedicatedPrefix");
     const source = readString(ms.resource.props, "prefixSource");
-    if (typeof prefix === "string" && isPrefixSource(source)) index.add(prefix, source, `MailServer "${ms.resource.name}" (${source})`, ms.resource.urn);
+    if (typeof prefix === "string" && isPrefixSource(source))
+      index.add(prefix, source, `MailServer "${ms.resource.name}" dedicatedPrefix`, ms.resource.urn);
   }
-  for (const p of model.options.dedicatedPrefixes ?? []) index.add(p, "declared-dedicated", "declared in the policy config (dedicatedPrefixes)");
+  for (const p of model.options.dedicatedPrefixes ?? [])
+    index.add(p, "declared-dedicated", "declared in the policy config (dedicatedPrefixes)");
   return index;
 }
 
 /** Whether the host's MailServer or HeTunnel says HE lifted the tcp/25 filter. */
 export function sageCertified(host: Host | undefined): Maybe<boolean> {
   const flags = (host?.tunnels ?? []).map((t) => t.sageCertified).filter((f) => f !== undefined);
+  const declared = mailServerFlag(host?.mailServer, "sageCertified");
+  if (declared !== undefined) flags.push(declared);
   if (flags.includes(true)) return true;
   if (flags.includes(UNKNOWN)) return UNKNOWN;
   return flags.length > 0 ? false : undefined;

@@ -1,4 +1,4 @@
-import { containingIpv6Prefix, isIpv6Address, parseIpv6Address, tryParseIpv6Prefix } from "../../components/net";
+import { ipv6, ipv6PrefixOf, isIpv6, sixtyFourOf } from "./ip-text";
 import { CloudFirewall, readCloudFirewall } from "./cloud-firewall";
 import { DnsIndex } from "./dns-index";
 import { HostFirewallScript, parseHostFirewallScript } from "./host-firewall-script";
@@ -65,8 +65,8 @@ export interface Host {
   readonly commands: HostCommand[];
   readonly hostFirewalls: HostFirewall[];
   readonly cloudFirewalls: CloudFirewall[];
-  /** Why a cloud firewall attachment could not be determined (preview unknowns). */
-  readonly cloudFirewallUnknown: string[];
+  /** Attachments of firewalls the stack does not define (their rules cannot be checked). */
+  readonly externalFirewalls: string[];
   readonly mtaBindings: ResourceView[];
   /** Scripts on this host that are unknown at preview. */
   readonly unknownScripts: string[];
@@ -169,7 +169,10 @@ export class StackModel {
     for (const r of this.resources) {
       if (!COMPUTE_TYPES.has(r.type)) continue;
       const component = r.parent ? this.nearest(r.parent, HOST_COMPONENT_TYPES) : undefined;
-      const host = this.makeHost(r, component && !this.hostByIdentity.has(component.urn) ? component : undefined);
+      const host = this.makeHost(
+        r,
+        component && !this.hostByIdentity.has(component.urn) ? component : undefined,
+      );
       this.hostByIdentity.set(r.urn, host);
       if (host.component) this.hostByIdentity.set(host.component.urn, host);
     }
@@ -193,24 +196,36 @@ export class StackModel {
   private makeHost(compute: ResourceView | undefined, component: ResourceView | undefined): Host {
     const c = compute?.props;
     const k = component?.props;
-    const pick = <V>(a: Maybe<V>, b: Maybe<V>): Maybe<V> => (a !== undefined && a !== UNKNOWN ? a : b !== undefined && b !== UNKNOWN ? b : a ?? b);
+    const pick = <V>(a: Maybe<V>, b: Maybe<V>): Maybe<V> =>
+      a !== undefined && a !== UNKNOWN ? a : b !== undefined && b !== UNKNOWN ? b : (a ?? b);
     let kind: Host["kind"] = "existing";
     let ipv6Enabled: Maybe<boolean> = undefined;
-    let nativeAddress: Maybe<string> = pick(compute ? readString(c, "ipv6Address") : undefined, readString(k, "ipv6Address"));
+    let nativeAddress: Maybe<string> = pick(
+      compute ? readString(c, "ipv6Address") : undefined,
+      readString(k, "ipv6Address"),
+    );
     let nativePrefix: Maybe<string> = undefined;
     if (compute?.type === T.droplet || component?.type === T.digitalOceanHost) {
       kind = "droplet";
       ipv6Enabled = compute ? (readBoolean(c, "ipv6") ?? false) : true;
-      nativePrefix = typeof nativeAddress === "string" && isIpv6Address(nativeAddress) ? containingIpv6Prefix(nativeAddress, 64).text : nativeAddress;
+      nativePrefix =
+        typeof nativeAddress === "string" && isIpv6(nativeAddress)
+          ? sixtyFourOf(nativeAddress)
+          : nativeAddress;
       const componentPrefix = readString(k, "ipv6Prefix");
-      if (nativePrefix === undefined || nativePrefix === UNKNOWN) nativePrefix = pick(nativePrefix, componentPrefix);
+      if (nativePrefix === undefined || nativePrefix === UNKNOWN)
+        nativePrefix = pick(nativePrefix, componentPrefix);
     } else if (compute?.type === T.hcloudServer || component?.type === T.hetznerHost) {
       kind = "hcloud-server";
       const nets = compute ? read(c, "publicNets") : undefined;
       if (nets === UNKNOWN) ipv6Enabled = UNKNOWN;
       else if (Array.isArray(nets) && nets.length > 0) {
         const flags = nets.map((_, i) => readBoolean(c, "publicNets", i, "ipv6Enabled"));
-        ipv6Enabled = flags.some((f) => f === undefined || f === true) ? true : flags.some((f) => f === UNKNOWN) ? UNKNOWN : false;
+        ipv6Enabled = flags.some((f) => f === undefined || f === true)
+          ? true
+          : flags.some((f) => f === UNKNOWN)
+            ? UNKNOWN
+            : false;
       } else ipv6Enabled = true;
       nativePrefix = pick(compute ? readString(c, "ipv6Network") : undefined, readString(k, "ipv6Prefix"));
     } else {
@@ -238,7 +253,7 @@ export class StackModel {
       commands: [],
       hostFirewalls: [],
       cloudFirewalls: [],
-      cloudFirewallUnknown: [],
+      externalFirewalls: [],
       mtaBindings: [],
       unknownScripts: [],
     };
@@ -319,7 +334,12 @@ export class StackModel {
     if (byConnection.length === 1) return byConnection[0];
     const address = readString(r.props, "connection", "host");
     if (typeof address === "string") {
-      const byAddress = this.hostByAddress().get(address.trim().replace(/^\[|\]$/g, "").toLowerCase());
+      const byAddress = this.hostByAddress().get(
+        address
+          .trim()
+          .replace(/^\[|\]$/g, "")
+          .toLowerCase(),
+      );
       if (byAddress) return byAddress;
     }
     const byDeps = this.hostsOfUrns(r.dependencies);
@@ -332,7 +352,7 @@ export class StackModel {
       this.addressMap = new Map();
       for (const h of this.hosts) {
         for (const a of [h.ipv4Address, h.nativeIpv6Address]) {
-          if (typeof a === "string") this.addressMap.set(isIpv6Address(a) ? parseIpv6Address(a) : a, h);
+          if (typeof a === "string") this.addressMap.set(isIpv6(a) ? ipv6(a) : a, h);
         }
       }
     }
@@ -343,10 +363,39 @@ export class StackModel {
     const dropletsByTag = new Map<string, Host[]>();
     for (const h of this.hosts) {
       if (h.kind !== "droplet") continue;
-      for (const tag of h.tags) dropletsByTag.set(tag, [...(dropletsByTag.get(tag) ?? []), h]);
+      for (const tag of h.tags) {
+        const list = dropletsByTag.get(tag);
+        if (list) list.push(h);
+        else dropletsByTag.set(tag, [h]);
+      }
     }
-    const hcloudHosts = this.hosts.filter((h) => h.kind === "hcloud-server" && h.compute);
-    const labelSelected = (selector: string): Host[] => hcloudHosts.filter((h) => labelSelectorMatches(selector, h.labels));
+    // Label selectors are answered through an index of `key=value` and `key`, never by scanning every server.
+    const byLabel = new Map<string, Host[]>();
+    const hcloudHosts: Host[] = [];
+    for (const h of this.hosts) {
+      if (h.kind !== "hcloud-server" || !h.compute) continue;
+      hcloudHosts.push(h);
+      for (const [k, v] of Object.entries(h.labels)) {
+        for (const key of [`${k}=${v}`, k]) {
+          const list = byLabel.get(key);
+          if (list) list.push(h);
+          else byLabel.set(key, [h]);
+        }
+      }
+    }
+    const selectorMemo = new Map<string, Host[]>();
+    const labelSelected = (selector: string): Host[] => {
+      const cached = selectorMemo.get(selector);
+      if (cached) return cached;
+      const positive = selector
+        .split(",")
+        .map((t) => t.trim().replace("==", "="))
+        .find((t) => t !== "" && !t.startsWith("!") && !t.includes("!="));
+      const candidates = positive === undefined ? hcloudHosts : (byLabel.get(positive) ?? []);
+      const selected = candidates.filter((h) => labelSelectorMatches(selector, h.labels));
+      selectorMemo.set(selector, selected);
+      return selected;
+    };
     const firewallByUrn = new Map<string, CloudFirewall>();
     const attach = (fw: CloudFirewall, hosts: Host[]) => {
       for (const h of hosts) if (!h.cloudFirewalls.includes(fw)) h.cloudFirewalls.push(fw);
@@ -375,7 +424,12 @@ export class StackModel {
             urn: r.urn,
             origin: "HostFirewall component",
             interfaces: readStringList(r.props, "interfaces"),
-            script: ruleset === UNKNOWN ? UNKNOWN : typeof ruleset === "string" ? parseHostFirewallScript(ruleset) : undefined,
+            script:
+              ruleset === UNKNOWN
+                ? UNKNOWN
+                : typeof ruleset === "string"
+                  ? parseHostFirewallScript(ruleset)
+                  : undefined,
             allowsNeighbourDiscovery: readBoolean(r.props, "allowsNeighbourDiscovery"),
           };
           if (host) host.hostFirewalls.push(fw);
@@ -401,12 +455,22 @@ export class StackModel {
           if (typeof script !== "string") break;
           const facts = readHostScriptFacts(script);
           const firewall = parseHostFirewallScript(script);
-          const entry: HostCommand = { resource: r, script, facts, firewall: firewall.present ? firewall : undefined, host };
+          const entry: HostCommand = {
+            resource: r,
+            script,
+            facts,
+            firewall: firewall.present ? firewall : undefined,
+            host,
+          };
           this.commands.push(entry);
           if (!host) break;
           host.commands.push(entry);
           for (const t of facts.tunnels) {
-            host.tunnels.push({ urn: r.urn, interfaceName: t.interfaceName, origin: "script (ip tunnel … mode sit)" });
+            host.tunnels.push({
+              urn: r.urn,
+              interfaceName: t.interfaceName,
+              origin: "script (ip tunnel … mode sit)",
+            });
           }
           if (firewall.present) host.hostFirewalls.push({ urn: r.urn, origin: "script", script: firewall });
           if (!host.mailServer) {
@@ -461,15 +525,21 @@ export class StackModel {
           if (fw && host) attach(fw, [host]);
         }
       } else if (r.type === T.hcloudFirewallAttachment) {
-        const fws = (r.propertyDependencies["firewallId"] ?? []).map((u) => firewallByUrn.get(u)).filter((f): f is CloudFirewall => f !== undefined);
+        const fws = (r.propertyDependencies["firewallId"] ?? [])
+          .map((u) => firewallByUrn.get(u))
+          .filter((f): f is CloudFirewall => f !== undefined);
         const targets = this.hostsOfUrns(r.propertyDependencies["serverIds"]);
         const selectors = readStringList(r.props, "labelSelectors");
         if (Array.isArray(selectors)) for (const s of selectors) targets.push(...labelSelected(s));
         for (const fw of fws) attach(fw, targets);
-        if (fws.length === 0 || (targets.length === 0 && (read(r.props, "serverIds") === UNKNOWN || selectors === UNKNOWN))) {
-          const unresolved = fws.length > 0 ? fws : [];
-          this.unresolvedFirewalls.push(...unresolved);
-          if (fws.length === 0) for (const h of targets) h.cloudFirewallUnknown.push(`firewall attachment ${r.name} names a firewall outside the stack or unknown at preview`);
+        if (fws.length === 0) {
+          // The attachment names a firewall the stack does not define: its rules cannot be read.
+          for (const h of targets) h.externalFirewalls.push(`attachment "${r.name}"`);
+        } else if (
+          targets.length === 0 &&
+          (read(r.props, "serverIds") === UNKNOWN || selectors === UNKNOWN)
+        ) {
+          this.unresolvedFirewalls.push(...fws);
         }
       }
     }
@@ -481,9 +551,36 @@ export class StackModel {
       const iface = readString(ms.resource.props, "tunnelInterface");
       if (iface === undefined || ms.hosts.length !== 1) continue;
       const host = ms.hosts[0];
-      if (host.tunnels.some((t) => t.interfaceName === iface || (iface === UNKNOWN && t.interfaceName === UNKNOWN))) continue;
-      host.tunnels.push({ urn: ms.resource.urn, interfaceName: iface, origin: `MailServer "${ms.resource.name}" tunnelInterface` });
+      if (
+        host.tunnels.some(
+          (t) => t.interfaceName === iface || (iface === UNKNOWN && t.interfaceName === UNKNOWN),
+        )
+      )
+        continue;
+      host.tunnels.push({
+        urn: ms.resource.urn,
+        interfaceName: iface,
+        origin: `MailServer "${ms.resource.name}" tunnelInterface`,
+      });
     }
+  }
+
+  /** Every tunnel interface name the stack shows (components, MailServer outputs, scripts). */
+  tunnelNames(): Set<string> {
+    const names = new Set<string>();
+    for (const h of this.hosts)
+      for (const t of h.tunnels) if (typeof t.interfaceName === "string") names.add(t.interfaceName);
+    for (const c of this.commands) for (const t of c.facts?.tunnels ?? []) names.add(t.interfaceName);
+    for (const r of this.resources) {
+      const name =
+        r.type === T.heTunnel
+          ? readString(r.props, "interfaceName")
+          : r.type === T.mailServer
+            ? readString(r.props, "tunnelInterface")
+            : undefined;
+      if (typeof name === "string") names.add(name);
+    }
+    return names;
   }
 
   /** The stack's DNS records, indexed (built on first use). */
@@ -503,5 +600,5 @@ export class StackModel {
 export function describePrefix(text: Maybe<string>): string {
   if (text === UNKNOWN) return "(unknown at preview)";
   if (text === undefined) return "(none)";
-  return tryParseIpv6Prefix(text)?.text ?? text;
+  return ipv6PrefixOf(text)?.text ?? text;
 }

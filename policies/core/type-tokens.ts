@@ -28,7 +28,11 @@ export const T = {
 } as const;
 
 /** Component types that stand for one host (they wrap a droplet or server, or describe an existing machine). */
-export const HOST_COMPONENT_TYPES: ReadonlySet<string> = new Set([T.digitalOceanHost, T.hetznerHost, T.existingHost]);
+export const HOST_COMPONENT_TYPES: ReadonlySet<string> = new Set([
+  T.digitalOceanHost,
+  T.hetznerHost,
+  T.existingHost,
+]);
 
 /** Raw compute resource types. */
 export const COMPUTE_TYPES: ReadonlySet<string> = new Set([T.droplet, T.hcloudServer]);

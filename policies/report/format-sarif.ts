@@ -32,9 +32,17 @@ export function formatSarif(report: PolicyReport, options: SarifOptions = {}): s
       shortDescription: { text: rule?.description ?? id },
       fullDescription: { text: rule?.description ?? id },
       helpUri: rule ? ruleUrl(id) : undefined,
-      help: rule ? { text: `${rule.description}\nFix: ${rule.remediation}`, markdown: `${rule.description}\n\n**Fix:** ${rule.remediation}\n\n[${id}](${ruleUrl(id)})` } : undefined,
+      help: rule
+        ? {
+            text: `${rule.description}\nFix: ${rule.remediation}`,
+            markdown: `${rule.description}\n\n**Fix:** ${rule.remediation}\n\n[${id}](${ruleUrl(id)})`,
+          }
+        : undefined,
       defaultConfiguration: { level: rule?.enforcementLevel === "mandatory" ? "error" : "warning" },
-      properties: { tags: ["ipv6", "mail", "pulumi"], ...(rule ? { "security-severity": SECURITY_SEVERITY[rule.severity ?? "medium"] } : {}) },
+      properties: {
+        tags: ["ipv6", "mail", "pulumi"],
+        ...(rule ? { "security-severity": SECURITY_SEVERITY[rule.severity ?? "medium"] } : {}),
+      },
     };
   });
   const index = new Map(ids.map((id, i) => [id, i]));
@@ -45,15 +53,30 @@ export function formatSarif(report: PolicyReport, options: SarifOptions = {}): s
     message: { text: e.message },
     locations: [
       {
-        physicalLocation: { artifactLocation: { uri: options.artifactUri ?? "Pulumi.yaml" }, region: { startLine: 1 } },
-        logicalLocations: e.urn ? [{ fullyQualifiedName: e.urn, name: e.resourceName, kind: "resource" }] : [{ name: report.stack ?? "stack", kind: "module" }],
+        physicalLocation: {
+          artifactLocation: { uri: options.artifactUri ?? "Pulumi.yaml" },
+          region: { startLine: 1 },
+        },
+        logicalLocations: e.urn
+          ? [{ fullyQualifiedName: e.urn, name: e.resourceName, kind: "resource" }]
+          : [{ name: report.stack ?? "stack", kind: "module" }],
       },
     ],
     partialFingerprints: {
-      "ipv6MailFinding/v1": createHash("sha256").update(`${e.rule}\n${e.urn ?? ""}\n${e.message}`).digest("hex"),
+      "ipv6MailFinding/v1": createHash("sha256")
+        .update(`${e.rule}\n${e.urn ?? ""}\n${e.message}`)
+        .digest("hex"),
     },
     ...(e.kind === "exception-applied"
-      ? { suppressions: [{ kind: "external", status: "accepted", justification: `${e.exception?.reason ?? ""} (expires ${e.exception?.expires ?? "?"})` }] }
+      ? {
+          suppressions: [
+            {
+              kind: "external",
+              status: "accepted",
+              justification: `${e.exception?.reason ?? ""} (expires ${e.exception?.expires ?? "?"})`,
+            },
+          ],
+        }
       : {}),
     properties: { enforcementLevel: e.level, kind: e.kind, ...(e.severity ? { severity: e.severity } : {}) },
   }));
@@ -62,8 +85,17 @@ export function formatSarif(report: PolicyReport, options: SarifOptions = {}): s
     version: "2.1.0",
     runs: [
       {
-        tool: { driver: { name: "ipv6-mail", version: options.toolVersion, informationUri: ruleUrl("").replace(/#$/, ""), rules } },
-        automationDetails: report.stack ? { id: `ipv6-mail/${report.project ?? "project"}/${report.stack}/` } : undefined,
+        tool: {
+          driver: {
+            name: "ipv6-mail",
+            version: options.toolVersion,
+            informationUri: ruleUrl("").replace(/#$/, ""),
+            rules,
+          },
+        },
+        automationDetails: report.stack
+          ? { id: `ipv6-mail/${report.project ?? "project"}/${report.stack}/` }
+          : undefined,
         results,
       },
     ],

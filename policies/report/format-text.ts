@@ -38,7 +38,9 @@ export function formatText(report: PolicyReport): string {
     out.push("Exceptions applied:");
     for (const e of applied) {
       const x = e.exception;
-      out.push(`  - ${e.rule} on ${resource(e)}: "${x?.reason ?? "?"}" (resource ${x?.resource ?? "?"}, expires ${x?.expires ?? "?"})`);
+      out.push(
+        `  - ${e.rule} on ${resource(e)}: "${x?.reason ?? "?"}" (resource ${x?.resource ?? "?"}, expires ${x?.expires ?? "?"})`,
+      );
       out.push(indent(`waived: ${e.message.split("\n")[0]}`));
     }
   }

@@ -15,7 +15,13 @@ export interface PolicyDiagnostic {
 }
 
 /** What a report entry is. */
-export type EntryKind = "violation" | "preview-unknown" | "exception-applied" | "exception-expired" | "exception-invalid" | "framework-note";
+export type EntryKind =
+  | "violation"
+  | "preview-unknown"
+  | "exception-applied"
+  | "exception-expired"
+  | "exception-invalid"
+  | "framework-note";
 
 /** One line of a report. */
 export interface ReportEntry {
@@ -75,21 +81,27 @@ function parseMessage(d: PolicyDiagnostic): { body: string; exception?: ReportEn
 function kindOf(body: string, d: PolicyDiagnostic): EntryKind {
   if (body.startsWith(MARK.exceptionApplied)) return "exception-applied";
   if (body.startsWith(MARK.exceptionInvalid)) return "exception-invalid";
-  if (body.startsWith(MARK.exceptionExpired) || body.includes(`\n${MARK.exceptionExpired}`)) return "exception-expired";
+  if (body.startsWith(MARK.exceptionExpired) || body.includes(`\n${MARK.exceptionExpired}`))
+    return "exception-expired";
   if (body.startsWith(MARK.previewUnknown)) return "preview-unknown";
   if (/^can't run policy '.*' during preview/.test(d.message)) return "framework-note";
   return "violation";
 }
 
 /** Builds a report from diagnostics (the harness's, or those read from the CLI's output). */
-export function buildReport(diagnostics: readonly PolicyDiagnostic[], meta: { project?: string; stack?: string; preview?: boolean } = {}): PolicyReport {
+export function buildReport(
+  diagnostics: readonly PolicyDiagnostic[],
+  meta: { project?: string; stack?: string; preview?: boolean } = {},
+): PolicyReport {
   const entries: ReportEntry[] = diagnostics.map((d) => {
     const { body, exception } = parseMessage(d);
     const rule = RULE_BY_ID.get(d.policyName);
     const kind = kindOf(body, d);
     return {
       rule: d.policyName,
-      policyPack: d.policyPackVersion ? `${d.policyPackName ?? "?"}@v${d.policyPackVersion}` : (d.policyPackName ?? ""),
+      policyPack: d.policyPackVersion
+        ? `${d.policyPackName ?? "?"}@v${d.policyPackVersion}`
+        : (d.policyPackName ?? ""),
       level: d.enforcementLevel ?? "advisory",
       severity: d.severity ?? rule?.severity,
       kind,

@@ -2,7 +2,8 @@ import { buildReport, PolicyDiagnostic, PolicyReport } from "./policy-report";
 
 function asDiagnostic(value: Record<string, unknown>): PolicyDiagnostic | undefined {
   if (typeof value.policyName !== "string" || typeof value.message !== "string") return undefined;
-  const str = (k: string) => (typeof value[k] === "string" && value[k] !== "" ? (value[k] as string) : undefined);
+  const str = (k: string) =>
+    typeof value[k] === "string" && value[k] !== "" ? (value[k] as string) : undefined;
   return {
     policyName: value.policyName,
     policyPackName: str("policyPackName"),
@@ -35,7 +36,10 @@ function collect(value: unknown, out: PolicyDiagnostic[], depth = 0): void {
  * `policyEvent`), or any JSON document that carries policy diagnostics (objects with `policyName` and
  * `message`, wherever they sit, so newer `pulumi preview --json` shapes are read too).
  */
-export function readReportInput(text: string, meta: { project?: string; stack?: string; preview?: boolean } = {}): PolicyReport {
+export function readReportInput(
+  text: string,
+  meta: { project?: string; stack?: string; preview?: boolean } = {},
+): PolicyReport {
   const trimmed = text.trim();
   if (trimmed === "") return buildReport([], meta);
   let documents: unknown[];
@@ -50,7 +54,8 @@ export function readReportInput(text: string, meta: { project?: string; stack?: 
   }
   if (documents.length === 1) {
     const doc = documents[0] as Partial<PolicyReport>;
-    if (doc && doc.format === "ipv6-mail-policy-report" && Array.isArray(doc.entries)) return doc as PolicyReport;
+    if (doc && doc.format === "ipv6-mail-policy-report" && Array.isArray(doc.entries))
+      return doc as PolicyReport;
   }
   const diagnostics: PolicyDiagnostic[] = [];
   for (const doc of documents) collect(doc, diagnostics);

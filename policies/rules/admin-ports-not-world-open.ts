@@ -1,4 +1,4 @@
-import { coversIpv6World } from "../../components/net";
+import { coversWorld } from "../core/ip-text";
 import { readCloudFirewall } from "../core/cloud-firewall";
 import { chainWorldVerdict, ipv6InputChains, parseHostFirewallScript } from "../core/host-firewall-script";
 import { portsInclude } from "../core/port-range";
@@ -12,7 +12,8 @@ export const DEFAULT_ADMIN_PORTS: readonly number[] = [22, 23, 2222, 3389, 5900,
 
 function adminPorts(config: RuleConfig): number[] {
   const configured = config.adminPorts;
-  if (Array.isArray(configured)) return configured.filter((p): p is number => typeof p === "number" && Number.isInteger(p));
+  if (Array.isArray(configured))
+    return configured.filter((p): p is number => typeof p === "number" && Number.isInteger(p));
   return [...DEFAULT_ADMIN_PORTS];
 }
 
@@ -30,7 +31,11 @@ export const adminPortsNotWorldOpen: RuleDefinition = {
   remediation:
     "Limit admin ports to your admin sources (your office /48, a VPN /64 or a bastion address) in the cloud firewall and in the host firewall; keep port 25 open to the world on MX hosts.",
   configProperties: {
-    adminPorts: { type: "array", items: { type: "integer" }, description: "Ports treated as admin ports (default 22, 23, 2222, 3389, 5900, 10000)." },
+    adminPorts: {
+      type: "array",
+      items: { type: "integer" },
+      description: "Ports treated as admin ports (default 22, 23, 2222, 3389, 5900, 10000).",
+    },
   },
   evaluate: ({ model, config }) => {
     const ports = adminPorts(config);
@@ -39,7 +44,11 @@ export const adminPortsNotWorldOpen: RuleDefinition = {
       const firewall = readCloudFirewall(r);
       if (firewall) {
         if (firewall.inbound === UNKNOWN) {
-          findings.push({ urn: r.urn, unknown: true, message: `the inbound rules of ${model.label(r.urn)} are unknown, so open admin ports cannot be checked.` });
+          findings.push({
+            urn: r.urn,
+            unknown: true,
+            message: `the inbound rules of ${model.label(r.urn)} are unknown, so open admin ports cannot be checked.`,
+          });
           continue;
         }
         for (const rule of firewall.inbound) {
@@ -47,10 +56,14 @@ export const adminPortsNotWorldOpen: RuleDefinition = {
           const open = ports.filter((p) => portsInclude(rule.ports, p));
           if (open.length === 0) continue;
           if (rule.sources === UNKNOWN || rule.protocol === UNKNOWN) {
-            findings.push({ urn: r.urn, unknown: true, message: `${model.label(r.urn)} rule "${rule.text}" covers admin port(s) ${open.join(", ")} with sources unknown at preview.` });
+            findings.push({
+              urn: r.urn,
+              unknown: true,
+              message: `${model.label(r.urn)} rule "${rule.text}" covers admin port(s) ${open.join(", ")} with sources unknown at preview.`,
+            });
             continue;
           }
-          if (rule.sources && coversIpv6World(rule.sources)) {
+          if (rule.sources && coversWorld(rule.sources)) {
             findings.push({
               urn: r.urn,
               message: `${model.label(r.urn)} opens admin port(s) ${open.join(", ")} (rule "${rule.text}") to the whole IPv6 internet (sources ${rule.sources.join(", ")}).`,
@@ -59,13 +72,23 @@ export const adminPortsNotWorldOpen: RuleDefinition = {
         }
         continue;
       }
-      const text = r.type === T.hostFirewall ? readString(r.props, "ruleset") : r.type === T.remoteCommand ? readString(r.props, "create") : undefined;
+      const text =
+        r.type === T.hostFirewall
+          ? readString(r.props, "ruleset")
+          : r.type === T.remoteCommand
+            ? readString(r.props, "create")
+            : undefined;
       if (typeof text !== "string") continue;
       const script = parseHostFirewallScript(text);
       if (!script.present) continue;
       for (const chain of ipv6InputChains(script)) {
         for (const port of ports) {
-          const verdict = chainWorldVerdict(chain, { protocol: "tcp", port, source: "::", conntrackRelated: false });
+          const verdict = chainWorldVerdict(chain, {
+            protocol: "tcp",
+            port,
+            source: "::",
+            conntrackRelated: false,
+          });
           if (verdict.verdict === "accept" && !verdict.viaPolicy && verdict.rule) {
             findings.push({
               urn: r.urn,

@@ -1,4 +1,5 @@
-import { prefixesOverlap, tryParseCidr } from "../../components/net";
+import { cidrOf } from "../core/ip-text";
+import { prefixesOverlap } from "../../components/net";
 import { readBoolean, readString, readStringList } from "../core/resource-view";
 import { Finding, RuleDefinition } from "../core/rule";
 import { Host, HostCommand, StackModel } from "../core/stack-model";
@@ -31,14 +32,25 @@ function fromCommands(commands: readonly HostCommand[], urn: string, origin: str
     networks.push(...c.facts.dockerNetworks6);
     permitDocker = c.facts.permitDocker ?? permitDocker;
   }
-  return { urn, origin, ip6tables: ip6tables ?? (unknown ? UNKNOWN : undefined), trusted, permitDocker, dockerNetworks: networks };
+  return {
+    urn,
+    origin,
+    ip6tables: ip6tables ?? (unknown ? UNKNOWN : undefined),
+    trusted,
+    permitDocker,
+    dockerNetworks: networks,
+  };
 }
 
 function check(model: StackModel, d: DockerMail): Finding[] {
   const who = `${model.label(d.urn)} (${d.origin})`;
   const findings: Finding[] = [];
   if (d.ip6tables === UNKNOWN) {
-    findings.push({ urn: d.urn, unknown: true, message: `${who}: whether Docker's ip6tables is enabled is unknown.` });
+    findings.push({
+      urn: d.urn,
+      unknown: true,
+      message: `${who}: whether Docker's ip6tables is enabled is unknown.`,
+    });
   } else if (d.ip6tables !== true) {
     findings.push({
       urn: d.urn,
@@ -52,12 +64,16 @@ function check(model: StackModel, d: DockerMail): Finding[] {
     });
   }
   if (d.trusted === UNKNOWN) {
-    findings.push({ urn: d.urn, unknown: true, message: `${who}: the trusted (relay) networks are unknown.` });
+    findings.push({
+      urn: d.urn,
+      unknown: true,
+      message: `${who}: the trusted (relay) networks are unknown.`,
+    });
     return findings;
   }
-  const ranges = [...DOCKER_RANGES, ...d.dockerNetworks].map((t) => tryParseCidr(t)).filter((c) => c !== undefined);
+  const ranges = [...DOCKER_RANGES, ...d.dockerNetworks].map((t) => cidrOf(t)).filter((c) => c !== undefined);
   for (const entry of d.trusted ?? []) {
-    const cidr = tryParseCidr(entry);
+    const cidr = cidrOf(entry);
     if (!cidr) continue;
     const hit = ranges.find((r) => r && r.family === cidr.family && prefixesOverlap(r.prefix, cidr.prefix));
     if (hit) {
@@ -76,7 +92,8 @@ function check(model: StackModel, d: DockerMail): Finding[] {
  */
 export const dockerIpv6RealClientIp: RuleDefinition = {
   id: "docker-ipv6-real-client-ip",
-  description: "docker-mailserver sees real IPv6 client addresses (ip6tables on) and never trusts the docker gateway or ULA to relay.",
+  description:
+    "docker-mailserver sees real IPv6 client addresses (ip6tables on) and never trusts the docker gateway or ULA to relay.",
   enforcementLevel: "mandatory",
   severity: "critical",
   remediation:
@@ -104,7 +121,16 @@ export const dockerIpv6RealClientIp: RuleDefinition = {
     for (const host of model.hosts) {
       if (covered.has(host) || !host.commands.some((c) => c.facts?.dockerMailserver)) continue;
       const command = host.commands.find((c) => c.facts?.dockerMailserver);
-      findings.push(...check(model, fromCommands(host.commands, command?.resource.urn ?? host.urn, "docker-mailserver in a host script")));
+      findings.push(
+        ...check(
+          model,
+          fromCommands(
+            host.commands,
+            command?.resource.urn ?? host.urn,
+            "docker-mailserver in a host script",
+          ),
+        ),
+      );
     }
     for (const c of model.commands) {
       if (c.host || !c.facts?.dockerMailserver) continue;

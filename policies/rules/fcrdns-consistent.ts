@@ -1,4 +1,4 @@
-import { isIpv6Address, parseIpv6Address } from "../../components/net";
+import { ipv6, isIpv6 } from "../core/ip-text";
 import { Finding, RuleDefinition } from "../core/rule";
 import { findSenders, Sender } from "../core/senders";
 import { StackModel } from "../core/stack-model";
@@ -11,36 +11,57 @@ function checkAddress(model: StackModel, sender: Sender, address: string): Omit<
   const contentUnknown = records.some((r) => r.content === UNKNOWN);
   if (names.length === 0) {
     if (contentUnknown || maybe.length > 0) {
-      return [{ unknown: true, message: `${who}: whether the SMTP address ${address} has a PTR record depends on DNS records unknown at preview.` }];
+      return [
+        {
+          unknown: true,
+          message: `${who}: whether the SMTP address ${address} has a PTR record depends on DNS records unknown at preview.`,
+        },
+      ];
     }
-    return [{ message: `${who}: the SMTP address ${address} has no PTR record in the stack; Gmail and others reject IPv6 senders without forward-confirmed reverse DNS.` }];
+    return [
+      {
+        message: `${who}: the SMTP address ${address} has no PTR record in the stack; Gmail and others reject IPv6 senders without forward-confirmed reverse DNS.`,
+      },
+    ];
   }
   const problems: Omit<Finding, "urn">[] = [];
   if (names.length > 1) {
-    problems.push({ message: `${who}: the SMTP address ${address} has ${names.length} PTR names (${names.join(", ")}); keep exactly one, the MTA's host name.` });
+    problems.push({
+      message: `${who}: the SMTP address ${address} has ${names.length} PTR names (${names.join(", ")}); keep exactly one, the MTA's host name.`,
+    });
   }
   const ptrName = names[0];
   const aaaa = model.dns.lookup("AAAA", ptrName);
-  const pointsBack = aaaa.some((r) => typeof r.content === "string" && isIpv6Address(r.content) && parseIpv6Address(r.content) === address);
+  const pointsBack = aaaa.some(
+    (r) => typeof r.content === "string" && isIpv6(r.content) && ipv6(r.content) === address,
+  );
   if (!pointsBack) {
     const undecided = aaaa.some((r) => r.content === UNKNOWN) || model.dns.unknownNamed("AAAA").length > 0;
     const found = aaaa.map((r) => r.content).filter((c): c is string => typeof c === "string");
     problems.push(
       undecided
-        ? { unknown: true, message: `${who}: whether ${ptrName} (the PTR of ${address}) has an AAAA back to it depends on records unknown at preview.` }
+        ? {
+            unknown: true,
+            message: `${who}: whether ${ptrName} (the PTR of ${address}) has an AAAA back to it depends on records unknown at preview.`,
+          }
         : {
             message: `${who}: the PTR of ${address} is ${ptrName}, but ${ptrName} has ${found.length === 0 ? "no AAAA record" : `AAAA ${found.join(", ")}`}; forward-confirmed reverse DNS needs an AAAA back to ${address}.`,
           },
     );
   }
   if (sender.heloName === UNKNOWN) {
-    problems.push({ unknown: true, message: `${who}: the MTA's host name (${sender.heloOrigin}) is unknown, so it cannot be compared with the PTR name ${ptrName}.` });
+    problems.push({
+      unknown: true,
+      message: `${who}: the MTA's host name (${sender.heloOrigin}) is unknown, so it cannot be compared with the PTR name ${ptrName}.`,
+    });
   } else if (sender.heloName === undefined) {
     problems.push({
       message: `${who}: no MTA host name is known (set Postfix myhostname/smtp_helo_name or Exim primary_hostname in the stack, or name the host by its FQDN), so HELO cannot be shown to match the PTR name ${ptrName}.`,
     });
   } else if (sender.heloName !== ptrName) {
-    problems.push({ message: `${who}: the MTA announces itself as ${sender.heloName} (${sender.heloOrigin}) but the PTR of ${address} is ${ptrName}; they must be the same name.` });
+    problems.push({
+      message: `${who}: the MTA announces itself as ${sender.heloName} (${sender.heloOrigin}) but the PTR of ${address} is ${ptrName}; they must be the same name.`,
+    });
   }
   return problems;
 }
@@ -52,7 +73,8 @@ function checkAddress(model: StackModel, sender: Sender, address: string): Omit<
  */
 export const fcrdnsConsistent: RuleDefinition = {
   id: "fcrdns-consistent",
-  description: "The SMTP address has a PTR whose name has an AAAA back to it, and the MTA's host name is that name.",
+  description:
+    "The SMTP address has a PTR whose name has an AAAA back to it, and the MTA's host name is that name.",
   enforcementLevel: "mandatory",
   severity: "high",
   remediation:
@@ -63,11 +85,15 @@ export const fcrdnsConsistent: RuleDefinition = {
       const seen = new Set<string>();
       for (const source of sender.sources) {
         if (source.address === UNKNOWN) {
-          findings.push({ urn: sender.urn, unknown: true, message: `${model.label(sender.urn)}: the SMTP address (${source.origin}) is unknown, so its PTR and AAAA cannot be matched.` });
+          findings.push({
+            urn: sender.urn,
+            unknown: true,
+            message: `${model.label(sender.urn)}: the SMTP address (${source.origin}) is unknown, so its PTR and AAAA cannot be matched.`,
+          });
           continue;
         }
-        if (typeof source.address !== "string" || !isIpv6Address(source.address)) continue;
-        const address = parseIpv6Address(source.address);
+        if (typeof source.address !== "string" || !isIpv6(source.address)) continue;
+        const address = ipv6(source.address);
         if (seen.has(address)) continue;
         seen.add(address);
         for (const f of checkAddress(model, sender, address)) findings.push({ ...f, urn: sender.urn });

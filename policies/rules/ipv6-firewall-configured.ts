@@ -7,11 +7,30 @@ import { UNKNOWN } from "../core/unknown";
 function cloudFindings(model: StackModel, host: Host): Finding[] {
   const label = model.label(host.urn);
   if (host.cloudFirewalls.length === 0) {
-    if (model.unresolvedFirewalls.length > 0 || host.cloudFirewallUnknown.length > 0) {
-      const which = model.unresolvedFirewalls.map((f) => `"${f.resource.name}"`).join(", ");
-      return [{ urn: host.urn, unknown: true, message: `${label} has IPv6 and no cloud firewall is known to be attached; the targets of firewall(s) ${which || "(attachment)"} are unknown and not linked by dependencies.` }];
+    if (host.externalFirewalls.length > 0) {
+      return [
+        {
+          urn: host.urn,
+          message: `${label} has IPv6 and a firewall the stack does not define is attached (${host.externalFirewalls.join(", ")}), so whether it filters IPv6 cannot be checked; manage the firewall in this stack, or add a reasoned exception.`,
+        },
+      ];
     }
-    return [{ urn: host.urn, message: `${label} has IPv6 but no cloud firewall is attached to it: every service listening on ::: is open to the IPv6 internet.` }];
+    if (model.unresolvedFirewalls.length > 0) {
+      const which = model.unresolvedFirewalls.map((f) => `"${f.resource.name}"`).join(", ");
+      return [
+        {
+          urn: host.urn,
+          unknown: true,
+          message: `${label} has IPv6 and no cloud firewall is known to be attached; the targets of firewall(s) ${which} are unknown and not linked by dependencies.`,
+        },
+      ];
+    }
+    return [
+      {
+        urn: host.urn,
+        message: `${label} has IPv6 but no cloud firewall is attached to it: every service listening on ::: is open to the IPv6 internet.`,
+      },
+    ];
   }
   let unknown = false;
   for (const fw of host.cloudFirewalls) {
@@ -20,7 +39,14 @@ function cloudFindings(model: StackModel, host: Host): Finding[] {
     if (covers === UNKNOWN) unknown = true;
   }
   const names = host.cloudFirewalls.map((f) => `"${f.resource.name}"`).join(", ");
-  if (unknown) return [{ urn: host.urn, unknown: true, message: `${label}: the rules of firewall(s) ${names} are unknown, so whether they filter IPv6 sources is unknown.` }];
+  if (unknown)
+    return [
+      {
+        urn: host.urn,
+        unknown: true,
+        message: `${label}: the rules of firewall(s) ${names} are unknown, so whether they filter IPv6 sources is unknown.`,
+      },
+    ];
   return [
     {
       urn: host.urn,
@@ -36,7 +62,8 @@ function cloudFindings(model: StackModel, host: Host): Finding[] {
  */
 export const ipv6FirewallConfigured: RuleDefinition = {
   id: "ipv6-firewall-configured",
-  description: "Every host with IPv6 (native or tunnelled) has IPv6 firewalling, including on the tunnel interface.",
+  description:
+    "Every host with IPv6 (native or tunnelled) has IPv6 firewalling, including on the tunnel interface.",
   enforcementLevel: "mandatory",
   severity: "high",
   remediation:

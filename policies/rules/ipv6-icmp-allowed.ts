@@ -1,4 +1,10 @@
-import { chainVerdict, HostFirewallScript, ipv6InputChains, parseHostFirewallScript, ProbePacket } from "../core/host-firewall-script";
+import {
+  chainVerdict,
+  HostFirewallScript,
+  ipv6InputChains,
+  parseHostFirewallScript,
+  ProbePacket,
+} from "../core/host-firewall-script";
 import { readBoolean, readString } from "../core/resource-view";
 import { Finding, RuleDefinition } from "../core/rule";
 import { T } from "../core/type-tokens";
@@ -6,17 +12,38 @@ import { UNKNOWN } from "../core/unknown";
 
 /** ICMPv6 messages IPv6 cannot work without, probed against every IPv6 input chain. */
 const ESSENTIAL: readonly { name: string; number: number; why: string; related: boolean }[] = [
-  { name: "nd-neighbor-solicit", number: 135, why: "neighbour solicitation (address resolution: without it the gateway cannot reach the host)", related: false },
-  { name: "nd-neighbor-advert", number: 136, why: "neighbour advertisement (the answer to address resolution)", related: false },
-  { name: "nd-router-advert", number: 134, why: "router advertisement (default route and prefix on SLAAC networks)", related: false },
-  { name: "packet-too-big", number: 2, why: "packet too big (path MTU discovery; with a 1480-byte tunnel MTU large replies stall)", related: true },
+  {
+    name: "nd-neighbor-solicit",
+    number: 135,
+    why: "neighbour solicitation (address resolution: without it the gateway cannot reach the host)",
+    related: false,
+  },
+  {
+    name: "nd-neighbor-advert",
+    number: 136,
+    why: "neighbour advertisement (the answer to address resolution)",
+    related: false,
+  },
+  {
+    name: "nd-router-advert",
+    number: 134,
+    why: "router advertisement (default route and prefix on SLAAC networks)",
+    related: false,
+  },
+  {
+    name: "packet-too-big",
+    number: 2,
+    why: "packet too big (path MTU discovery; with a 1480-byte tunnel MTU large replies stall)",
+    related: true,
+  },
 ];
 
 function probe(script: HostFirewallScript, interfacesToSkip: ReadonlySet<string>): string[] {
   const problems: string[] = [];
   for (const chain of ipv6InputChains(script)) {
     const named = new Set<string>();
-    for (const rule of chain.rules) for (const i of rule.inputInterfaces ?? []) if (!interfacesToSkip.has(i)) named.add(i);
+    for (const rule of chain.rules)
+      for (const i of rule.inputInterfaces ?? []) if (!interfacesToSkip.has(i)) named.add(i);
     const interfaces: (string | undefined)[] = [undefined, ...named];
     const dropped: string[] = [];
     for (const message of ESSENTIAL) {
@@ -35,7 +62,8 @@ function probe(script: HostFirewallScript, interfacesToSkip: ReadonlySet<string>
         break;
       }
     }
-    if (dropped.length > 0) problems.push(`chain ${chain.family} ${chain.table} ${chain.name} drops ICMPv6 ${dropped.join("; ")}`);
+    if (dropped.length > 0)
+      problems.push(`chain ${chain.family} ${chain.table} ${chain.name} drops ICMPv6 ${dropped.join("; ")}`);
   }
   return problems;
 }
@@ -46,20 +74,24 @@ function probe(script: HostFirewallScript, interfacesToSkip: ReadonlySet<string>
  */
 export const ipv6IcmpAllowed: RuleDefinition = {
   id: "ipv6-icmp-allowed",
-  description: "Host firewalls let ICMPv6 neighbour discovery, router advertisements and packet-too-big through.",
+  description:
+    "Host firewalls let ICMPv6 neighbour discovery, router advertisements and packet-too-big through.",
   enforcementLevel: "mandatory",
   severity: "high",
   remediation:
-    'Accept ICMPv6 before any drop: `icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert, packet-too-big } accept` (or `meta l4proto ipv6-icmp accept`); keep `ct state established,related accept` for errors of existing connections.',
+    "Accept ICMPv6 before any drop: `icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert, packet-too-big } accept` (or `meta l4proto ipv6-icmp accept`); keep `ct state established,related accept` for errors of existing connections.",
   evaluate: ({ model }) => {
     const findings: Finding[] = [];
-    const tunnels = new Set<string>();
-    for (const host of model.hosts) for (const t of host.tunnels) if (typeof t.interfaceName === "string") tunnels.add(t.interfaceName);
+    // Point-to-point 6in4 tunnels carry no neighbour discovery; rules scoped to them are not probed.
+    const tunnels = model.tunnelNames();
     for (const r of model.resources) {
       let text: unknown = undefined;
       if (r.type === T.hostFirewall) {
         if (readBoolean(r.props, "allowsNeighbourDiscovery") === false) {
-          findings.push({ urn: r.urn, message: `${model.label(r.urn)} reports allowsNeighbourDiscovery = false: its ruleset drops ICMPv6 neighbour discovery.` });
+          findings.push({
+            urn: r.urn,
+            message: `${model.label(r.urn)} reports allowsNeighbourDiscovery = false: its ruleset drops ICMPv6 neighbour discovery.`,
+          });
           continue;
         }
         text = readString(r.props, "ruleset");
@@ -70,13 +102,18 @@ export const ipv6IcmpAllowed: RuleDefinition = {
         continue;
       }
       if (text === UNKNOWN) {
-        findings.push({ urn: r.urn, unknown: true, message: `the ruleset of ${model.label(r.urn)} is unknown, so its ICMPv6 handling cannot be checked.` });
+        findings.push({
+          urn: r.urn,
+          unknown: true,
+          message: `the ruleset of ${model.label(r.urn)} is unknown, so its ICMPv6 handling cannot be checked.`,
+        });
         continue;
       }
       if (typeof text !== "string") continue;
       const script = parseHostFirewallScript(text);
       if (!script.present) continue;
-      for (const problem of probe(script, tunnels)) findings.push({ urn: r.urn, message: `${model.label(r.urn)}: ${problem}; without it IPv6 breaks.` });
+      for (const problem of probe(script, tunnels))
+        findings.push({ urn: r.urn, message: `${model.label(r.urn)}: ${problem}; without it IPv6 breaks.` });
     }
     return findings;
   },

@@ -1,4 +1,5 @@
-import { isDocumentationPrefix, tryParseCidr } from "../../components/net";
+import { cidrOf } from "../core/ip-text";
+import { isDocumentationPrefix } from "../../components/net";
 import { readBoolean } from "../core/resource-view";
 import { Finding, RuleDefinition } from "../core/rule";
 
@@ -11,7 +12,7 @@ function documentationValues(value: unknown, out: Set<string>, depth = 0): void 
   if (typeof value === "string") {
     if (!MAYBE_DOCUMENTATION.test(value)) return;
     for (const m of value.matchAll(CANDIDATE)) {
-      const cidr = tryParseCidr(m[0]);
+      const cidr = cidrOf(m[0]);
       if (cidr && cidr.family === 6 && isDocumentationPrefix(cidr.prefix.text)) out.add(m[0]);
     }
     return;
@@ -37,7 +38,11 @@ export const noDocumentationPrefix: RuleDefinition = {
   remediation:
     "Replace the documentation prefix with your real prefix (your routed /64, your ULA for Docker). For a lab stack set this rule's `allowDocumentationPrefixes: true` in the stack's policy config.",
   configProperties: {
-    allowDocumentationPrefixes: { type: "boolean", default: false, description: "This stack is a lab or an example; documentation prefixes are expected." },
+    allowDocumentationPrefixes: {
+      type: "boolean",
+      default: false,
+      description: "This stack is a lab or an example; documentation prefixes are expected.",
+    },
   },
   evaluate: ({ model, config }) => {
     if (config.allowDocumentationPrefixes === true) return [];
@@ -49,7 +54,10 @@ export const noDocumentationPrefix: RuleDefinition = {
       const found = new Set<string>();
       documentationValues(r.props, found);
       if (found.size > 0) {
-        findings.push({ urn: r.urn, message: `${model.label(r.urn)} uses documentation prefix values: ${[...found].join(", ")}.` });
+        findings.push({
+          urn: r.urn,
+          message: `${model.label(r.urn)} uses documentation prefix values: ${[...found].join(", ")}.`,
+        });
       }
     }
     return findings;

@@ -1,19 +1,29 @@
-import { isIpv6Address, prefixOwnership } from "../../components/net";
+import { isIpv6 } from "../core/ip-text";
+import { prefixOwnership } from "../../components/net";
 import { Finding, RuleDefinition } from "../core/rule";
 import { buildPrefixIndex, findSenders, SmtpSource } from "../core/senders";
 import { UNKNOWN } from "../core/unknown";
 
-function judge(source: SmtpSource, sender: string, index: ReturnType<typeof buildPrefixIndex>): Omit<Finding, "urn"> | undefined {
+function judge(
+  source: SmtpSource,
+  sender: string,
+  index: ReturnType<typeof buildPrefixIndex>,
+): Omit<Finding, "urn"> | undefined {
   const where = `${sender} sends SMTP from ${source.origin}`;
   if (source.address === UNKNOWN || source.address === undefined) {
     if (source.structural) {
       const ownership = prefixOwnership(source.structural);
       if (ownership.dedicated) return undefined;
-      return { message: `${where}; by the stack's structure that address lies in a ${source.structural} prefix: ${ownership.reason}.` };
+      return {
+        message: `${where}; by the stack's structure that address lies in a ${source.structural} prefix: ${ownership.reason}.`,
+      };
     }
-    return { message: `${where}, whose value is unknown and whose prefix the stack's structure does not tell.`, unknown: true };
+    return {
+      message: `${where}, whose value is unknown and whose prefix the stack's structure does not tell.`,
+      unknown: true,
+    };
   }
-  if (!isIpv6Address(source.address)) {
+  if (!isIpv6(source.address)) {
     return { message: `${where}: "${source.address}" is not an IPv6 address.` };
   }
   const verdict = index.classify(source.address);
@@ -24,7 +34,9 @@ function judge(source: SmtpSource, sender: string, index: ReturnType<typeof buil
   }
   if (verdict.dedicated) {
     if (source.structural && !prefixOwnership(source.structural).dedicated) {
-      return { message: `${where}: ${source.address} is declared ${source.structural}: ${prefixOwnership(source.structural).reason}.` };
+      return {
+        message: `${where}: ${source.address} is declared ${source.structural}: ${prefixOwnership(source.structural).reason}.`,
+      };
     }
     return undefined;
   }
@@ -49,11 +61,14 @@ export const smtpFromDedicatedPrefix: RuleDefinition = {
     dedicatedPrefixes: {
       type: "array",
       items: { type: "string" },
-      description: "Prefixes your provider routes to you alone (e.g. a dedicated server's /64); sending from them passes.",
+      description:
+        "Prefixes your provider routes to you alone (e.g. a dedicated server's /64); sending from them passes.",
     },
   },
   modelOptions: (config) => ({
-    dedicatedPrefixes: Array.isArray(config.dedicatedPrefixes) ? (config.dedicatedPrefixes as unknown[]).filter((p): p is string => typeof p === "string") : [],
+    dedicatedPrefixes: Array.isArray(config.dedicatedPrefixes)
+      ? (config.dedicatedPrefixes as unknown[]).filter((p): p is string => typeof p === "string")
+      : [],
   }),
   evaluate: ({ model }) => {
     const index = buildPrefixIndex(model);

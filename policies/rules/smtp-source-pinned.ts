@@ -28,7 +28,10 @@ export const smtpSourcePinned: RuleDefinition = {
         });
       }
       for (const line of sender.eximWithoutSeparator) {
-        findings.push({ urn: sender.urn, message: `${who}: ${line} lists an IPv6 address without "<;"; Exim splits it at the colons and binds nothing useful.` });
+        findings.push({
+          urn: sender.urn,
+          message: `${who}: ${line} lists an IPv6 address without "<;"; Exim splits it at the colons and binds nothing useful.`,
+        });
       }
       for (const name of sender.unenforcedBinds) {
         findings.push({

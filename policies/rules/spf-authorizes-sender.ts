@@ -1,4 +1,5 @@
-import { isIpv6Address, parseIpv6Address, parseSpf, SPF_LOOKUP_LIMIT, spfAuthorizesIpv6 } from "../../components/net";
+import { ipv6, isIpv6, spf, spfAuthorizes } from "../core/ip-text";
+import { SPF_LOOKUP_LIMIT } from "../../components/net";
 import { selfAndParents } from "../core/dns-name";
 import { readString } from "../core/resource-view";
 import { Finding, RuleDefinition } from "../core/rule";
@@ -12,7 +13,10 @@ interface SpfCandidate {
   readonly urn: string;
 }
 
-function candidates(model: StackModel, sender: Sender): { list: SpfCandidate[]; findings: Omit<Finding, "urn">[]; domains: string[] } {
+function candidates(
+  model: StackModel,
+  sender: Sender,
+): { list: SpfCandidate[]; findings: Omit<Finding, "urn">[]; domains: string[] } {
   const findings: Omit<Finding, "urn">[] = [];
   const list: SpfCandidate[] = [];
   const domains = typeof sender.heloName === "string" ? selfAndParents(sender.heloName) : [];
@@ -25,13 +29,20 @@ function candidates(model: StackModel, sender: Sender): { list: SpfCandidate[]; 
     }
     const known = [...distinct.values()].filter((c) => typeof c.content === "string");
     if (known.length > 1) {
-      findings.push({ message: `${name} has ${known.length} SPF records; receivers answer permerror when a name has more than one (merge them into one).` });
+      findings.push({
+        message: `${name} has ${known.length} SPF records; receivers answer permerror when a name has more than one (merge them into one).`,
+      });
     }
     list.push(...distinct.values());
   }
   if (list.length === 0 && sender.mailServer) {
     const spf = readString(sender.mailServer.resource.props, "spfRecord");
-    if (spf !== undefined) list.push({ where: `MailServer "${sender.mailServer.resource.name}" spfRecord`, content: spf, urn: sender.mailServer.resource.urn });
+    if (spf !== undefined)
+      list.push({
+        where: `MailServer "${sender.mailServer.resource.name}" spfRecord`,
+        content: spf,
+        urn: sender.mailServer.resource.urn,
+      });
   }
   return { list, findings, domains };
 }
@@ -41,11 +52,14 @@ function checkRecord(candidate: SpfCandidate, addresses: readonly string[]): Omi
     return [{ unknown: true, message: `the SPF record at ${candidate.where} is unknown.` }];
   }
   const text = candidate.content;
-  const parsed = parseSpf(text);
+  const parsed = spf(text);
   const out: Omit<Finding, "urn">[] = [];
-  for (const problem of parsed.problems) out.push({ message: `the SPF record at ${candidate.where} ("${text}") is invalid: ${problem}.` });
+  for (const problem of parsed.problems)
+    out.push({ message: `the SPF record at ${candidate.where} ("${text}") is invalid: ${problem}.` });
   if (parsed.lookupCount > SPF_LOOKUP_LIMIT && !parsed.problems.some((p) => p.includes("lookups"))) {
-    out.push({ message: `the SPF record at ${candidate.where} needs ${parsed.lookupCount} DNS lookups; the limit is ${SPF_LOOKUP_LIMIT}.` });
+    out.push({
+      message: `the SPF record at ${candidate.where} needs ${parsed.lookupCount} DNS lookups; the limit is ${SPF_LOOKUP_LIMIT}.`,
+    });
   }
   const redirect = parsed.terms.some((t) => t.kind === "modifier" && t.name === "redirect");
   if (parsed.all !== "-all" && parsed.all !== "~all" && !(redirect && parsed.all === undefined)) {
@@ -54,7 +68,7 @@ function checkRecord(candidate: SpfCandidate, addresses: readonly string[]): Omi
     });
   }
   for (const address of addresses) {
-    const verdict = spfAuthorizesIpv6(text, address);
+    const verdict = spfAuthorizes(text, address);
     if (verdict === true) continue;
     out.push({
       message:
@@ -73,7 +87,8 @@ function checkRecord(candidate: SpfCandidate, addresses: readonly string[]): Omi
  */
 export const spfAuthorizesSender: RuleDefinition = {
   id: "spf-authorizes-sender",
-  description: "The sender's SPF record is valid, ends in -all or ~all, stays within 10 lookups and authorizes the IPv6 SMTP address.",
+  description:
+    "The sender's SPF record is valid, ends in -all or ~all, stays within 10 lookups and authorizes the IPv6 SMTP address.",
   enforcementLevel: "mandatory",
   severity: "high",
   remediation:
@@ -86,14 +101,18 @@ export const spfAuthorizesSender: RuleDefinition = {
       let unknownAddress = false;
       for (const s of sender.sources) {
         if (s.address === UNKNOWN) unknownAddress = true;
-        else if (typeof s.address === "string" && isIpv6Address(s.address)) addresses.push(parseIpv6Address(s.address));
+        else if (typeof s.address === "string" && isIpv6(s.address)) addresses.push(ipv6(s.address));
       }
       if (sender.sources.length === 0) continue;
       const { list, findings: nameFindings, domains } = candidates(model, sender);
       for (const f of nameFindings) findings.push({ ...f, urn: sender.urn, message: `${who}: ${f.message}` });
       if (list.length === 0) {
         if (model.dns.unknownNamed("TXT").length > 0 || sender.heloName === UNKNOWN) {
-          findings.push({ urn: sender.urn, unknown: true, message: `${who}: whether an SPF record covers the sender depends on names unknown at preview.` });
+          findings.push({
+            urn: sender.urn,
+            unknown: true,
+            message: `${who}: whether an SPF record covers the sender depends on names unknown at preview.`,
+          });
         } else {
           findings.push({
             urn: sender.urn,
@@ -103,10 +122,15 @@ export const spfAuthorizesSender: RuleDefinition = {
         continue;
       }
       if (unknownAddress) {
-        findings.push({ urn: sender.urn, unknown: true, message: `${who}: the SMTP address is unknown, so SPF authorization cannot be checked.` });
+        findings.push({
+          urn: sender.urn,
+          unknown: true,
+          message: `${who}: the SMTP address is unknown, so SPF authorization cannot be checked.`,
+        });
       }
       for (const candidate of list) {
-        for (const f of checkRecord(candidate, [...new Set(addresses)])) findings.push({ ...f, urn: sender.urn, message: `${who}: ${f.message}` });
+        for (const f of checkRecord(candidate, [...new Set(addresses)]))
+          findings.push({ ...f, urn: sender.urn, message: `${who}: ${f.message}` });
       }
     }
     return findings;

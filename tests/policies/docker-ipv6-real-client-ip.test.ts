@@ -7,7 +7,13 @@ import { componentStack, goodMailServerShape } from "./fixtures/programs";
 const RULE = "docker-ipv6-real-client-ip";
 
 function dockerMail(overrides: { dockerIp6tables?: boolean; trustedNetworks?: string[] }) {
-  return componentStack({ ...goodMailServerShape(), mta: "docker-mailserver", dockerIp6tables: true, trustedNetworks: ["127.0.0.0/8", "::1/128"], ...overrides });
+  return componentStack({
+    ...goodMailServerShape(),
+    mta: "docker-mailserver",
+    dockerIp6tables: true,
+    trustedNetworks: ["127.0.0.0/8", "::1/128"],
+    ...overrides,
+  });
 }
 
 test("docker-mailserver with ip6tables and no docker range trusted passes; Postfix stacks are not judged", async () => {
@@ -44,8 +50,17 @@ test("hand-built: daemon.json and PERMIT_DOCKER in host scripts are read", async
     });
   const bad = await run('{ "ip6tables": false }', "connected-networks");
   const messages = entriesOf(bad, RULE).map((e) => e.message);
-  assert.ok(messages.some((m) => /it is set to false/.test(m)), messages.join("\n"));
-  assert.ok(messages.some((m) => /PERMIT_DOCKER=connected-networks/.test(m)), messages.join("\n"));
-  const good = await run('{ "ip6tables": true, "experimental": true, "fixed-cidr-v6": "fd00:cafe:face:feed::/64" }', "none");
+  assert.ok(
+    messages.some((m) => /it is set to false/.test(m)),
+    messages.join("\n"),
+  );
+  assert.ok(
+    messages.some((m) => /PERMIT_DOCKER=connected-networks/.test(m)),
+    messages.join("\n"),
+  );
+  const good = await run(
+    '{ "ip6tables": true, "experimental": true, "fixed-cidr-v6": "fd00:cafe:face:feed::/64" }',
+    "none",
+  );
   assert.deepEqual(entriesOf(good, RULE), [], describe(good));
 });

@@ -19,13 +19,26 @@ test("a valid exception waives the finding, and the report lists it with its rea
   assert.deepEqual(applied.exception, { reason: REASON, resource: "mail", expires: "2026-09-30" });
   assert.match(applied.message, /digitalocean-native/);
   assert.equal(report.summary.exceptionsApplied, 1);
-  assert.ok(entriesOf(report, RULE).every((e) => e.level === "advisory"), describe(report));
+  assert.ok(
+    entriesOf(report, RULE).every((e) => e.level === "advisory"),
+    describe(report),
+  );
 });
 
 test("an exception is matched by URN glob, and holds through its expiry day", async () => {
   const report = await check(program, {
     now: new Date("2026-09-30T23:00:00Z"),
-    config: { [RULE]: { exceptions: [{ resource: "urn:pulumi:*::*::*digitalocean:index/droplet:Droplet::mai?", reason: REASON, expires: "2026-09-30" }] } },
+    config: {
+      [RULE]: {
+        exceptions: [
+          {
+            resource: "urn:pulumi:*::*::*digitalocean:index/droplet:Droplet::mai?",
+            reason: REASON,
+            expires: "2026-09-30",
+          },
+        ],
+      },
+    },
   });
   assert.equal(entriesOf(report, RULE, "exception-applied").length, 1, describe(report));
   assert.deepEqual(entriesOf(report, RULE, "violation"), []);
@@ -47,7 +60,12 @@ test("an expired exception that matches nothing is still reported", async () => 
   const report = await check(program, {
     settings: { exceptions: [{ rule: RULE, resource: "gone", reason: REASON, expires: "2025-01-01" }] },
   });
-  assert.ok(entriesOf(report, RULE, "exception-expired").some((e) => /Exception #1 for "gone" expired on 2025-01-01/.test(e.message)), describe(report));
+  assert.ok(
+    entriesOf(report, RULE, "exception-expired").some((e) =>
+      /Exception #1 for "gone" expired on 2025-01-01/.test(e.message),
+    ),
+    describe(report),
+  );
 });
 
 test("a reason shorter than 10 characters, a bad date or a wrong rule make the exception invalid and unapplied", async () => {
@@ -75,7 +93,10 @@ test("enforcement levels come from the stack's config: per rule, `all`, and disa
   const advisory = await check(program, { config: { [RULE]: "advisory" } });
   assert.equal(entriesOf(advisory, RULE)[0]?.level, "advisory");
   const all = await check(program, { settings: { levels: { all: "advisory" } } });
-  assert.ok(findings(all).every((e) => e.level === "advisory"), describe(all));
+  assert.ok(
+    findings(all).every((e) => e.level === "advisory"),
+    describe(all),
+  );
   assert.equal(all.passed, true);
   const disabled = await check(program, { config: { [RULE]: { enforcementLevel: "disabled" } } });
   assert.deepEqual(entriesOf(disabled, RULE), []);

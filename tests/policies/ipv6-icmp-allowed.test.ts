@@ -8,14 +8,20 @@ import { NFT_DROPS_ND } from "./fixtures/rulesets";
 const RULE = "ipv6-icmp-allowed";
 
 test("a default-deny ruleset that only admits echo-request drops neighbour discovery", async () => {
-  const report = await check(rawDropletStack({ ...RAW_HE_GOOD, hostFirewall: NFT_DROPS_ND }), { config: HE_DECLARED });
+  const report = await check(rawDropletStack({ ...RAW_HE_GOOD, hostFirewall: NFT_DROPS_ND }), {
+    config: HE_DECLARED,
+  });
   const [entry, ...rest] = entriesOf(report, RULE);
   assert.equal(rest.length, 0, describe(report));
   assert.equal(entry.level, "mandatory");
   assert.equal(entry.resourceType, "command:remote:Command");
   assert.match(entry.message, /neighbour solicitation/);
   assert.match(entry.message, /router advertisement/);
-  assert.doesNotMatch(entry.message, /packet too big/, "PTB of existing connections is admitted by ct state related");
+  assert.doesNotMatch(
+    entry.message,
+    /packet too big/,
+    "PTB of existing connections is admitted by ct state related",
+  );
 });
 
 test("the good ruleset (meta l4proto ipv6-icmp accept) passes", async () => {
@@ -35,16 +41,23 @@ test("ip6tables: policy DROP without an ICMPv6 accept fails; with `-p ipv6-icmp 
     check(() => {
       new command.remote.Command("fw", { connection: { host: "192.0.2.10" }, create: script });
     });
-  const bad = await run("ip6tables -P INPUT DROP\nip6tables -A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT\nip6tables -A INPUT -p tcp --dport 25 -j ACCEPT");
+  const bad = await run(
+    "ip6tables -P INPUT DROP\nip6tables -A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT\nip6tables -A INPUT -p tcp --dport 25 -j ACCEPT",
+  );
   assert.match(entriesOf(bad, RULE)[0]?.message ?? "", /neighbour solicitation/, describe(bad));
-  const good = await run("ip6tables -P INPUT DROP\nip6tables -A INPUT -p ipv6-icmp -j ACCEPT\nip6tables -A INPUT -p tcp --dport 25 -j ACCEPT");
+  const good = await run(
+    "ip6tables -P INPUT DROP\nip6tables -A INPUT -p ipv6-icmp -j ACCEPT\nip6tables -A INPUT -p tcp --dport 25 -j ACCEPT",
+  );
   assert.deepEqual(entriesOf(good, RULE), [], describe(good));
 });
 
 test("an explicit drop of router advertisements before the accept is caught", async () => {
   const ruleset = `table ip6 filter {\n  chain input {\n    type filter hook input priority 0; policy accept;\n    icmpv6 type nd-router-advert drop\n    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert } accept\n  }\n}\n`;
   const report = await check(() => {
-    new command.remote.Command("fw", { connection: { host: "192.0.2.10" }, create: `nft -f - <<'X'\n${ruleset}X` });
+    new command.remote.Command("fw", {
+      connection: { host: "192.0.2.10" },
+      create: `nft -f - <<'X'\n${ruleset}X`,
+    });
   });
   const [entry] = entriesOf(report, RULE);
   assert.ok(entry, describe(report));

@@ -8,7 +8,9 @@ const RULE = "no-documentation-prefix";
 
 function firewallWith(sources: string[]) {
   return () => {
-    new digitalocean.Firewall("fw", { inboundRules: [{ protocol: "tcp", portRange: "25", sourceAddresses: sources }] });
+    new digitalocean.Firewall("fw", {
+      inboundRules: [{ protocol: "tcp", portRange: "25", sourceAddresses: sources }],
+    });
   };
 }
 
@@ -27,16 +29,25 @@ test("2001:db8::/32 and 3fff::/20 are found in every spelling; neighbours are no
 
 test("a documentation prefix inside a host script is found", async () => {
   const shape = goodMailServerShape();
-  const report = await check(componentStack({ ...shape, smtpAddress: "2001:db8:25::25", dedicatedPrefix: "2001:db8:25::/64" }));
+  const report = await check(
+    componentStack({ ...shape, smtpAddress: "2001:db8:25::25", dedicatedPrefix: "2001:db8:25::/64" }),
+  );
   const types = entriesOf(report, RULE).map((e) => e.resourceType);
   assert.ok(types.includes("ipv6-mail:index:MailServer"), describe(report));
   assert.ok(types.includes("command:remote:Command"), describe(report));
 });
 
 test("allowed by the rule's config, or under a MailServer built with allowDocumentationPrefixes", async () => {
-  const config = await check(firewallWith(["2001:db8::/32"]), { config: { [RULE]: { allowDocumentationPrefixes: true } } });
+  const config = await check(firewallWith(["2001:db8::/32"]), {
+    config: { [RULE]: { allowDocumentationPrefixes: true } },
+  });
   assert.deepEqual(entriesOf(config, RULE), []);
-  const shape = { ...goodMailServerShape(), smtpAddress: "2001:db8:25::25", dedicatedPrefix: "2001:db8:25::/64", allowDocumentationPrefixes: true };
+  const shape = {
+    ...goodMailServerShape(),
+    smtpAddress: "2001:db8:25::25",
+    dedicatedPrefix: "2001:db8:25::/64",
+    allowDocumentationPrefixes: true,
+  };
   const lab = await check(componentStack(shape));
   assert.deepEqual(entriesOf(lab, RULE), [], describe(lab));
 });

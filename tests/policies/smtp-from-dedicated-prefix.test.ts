@@ -5,7 +5,14 @@ import * as command from "@pulumi/command";
 import * as cloudflare from "@pulumi/cloudflare";
 import { check, describe, entriesOf, HE_DECLARED } from "./helpers";
 import { DO, HE } from "./fixtures/addresses";
-import { componentStack, goodMailServerShape, GOOD_DO_RULES, hetznerStack, RAW_HE_GOOD, rawDropletStack } from "./fixtures/programs";
+import {
+  componentStack,
+  goodMailServerShape,
+  GOOD_DO_RULES,
+  hetznerStack,
+  RAW_HE_GOOD,
+  rawDropletStack,
+} from "./fixtures/programs";
 
 const RULE = "smtp-from-dedicated-prefix";
 
@@ -22,7 +29,9 @@ test("a DigitalOcean droplet tagged smtp sends from its shared native /64", asyn
 });
 
 test("an SPF record authorizing a droplet's IPv4 makes it a sender, and it would send from the shared /64", async () => {
-  const report = await check(rawDropletStack({ firewallRules: GOOD_DO_RULES, spf: `v=spf1 ip4:${DO.ipv4} -all`, dns: true }));
+  const report = await check(
+    rawDropletStack({ firewallRules: GOOD_DO_RULES, spf: `v=spf1 ip4:${DO.ipv4} -all`, dns: true }),
+  );
   const [entry] = entriesOf(report, RULE);
   assert.ok(entry, describe(report));
   assert.match(entry.message, /SPF record example\.net authorizes its address \(ip4:203\.0\.113\.7\)/);
@@ -48,7 +57,9 @@ test("without the declaration the pack cannot know the routed /64 is the stack's
 });
 
 test("an unbound MTA on a tunnel host would send from the link address ::2", async () => {
-  const report = await check(rawDropletStack({ ...RAW_HE_GOOD, bind: false, tags: ["mail"] }), { config: HE_DECLARED });
+  const report = await check(rawDropletStack({ ...RAW_HE_GOOD, bind: false, tags: ["mail"] }), {
+    config: HE_DECLARED,
+  });
   const [entry] = entriesOf(report, RULE);
   assert.ok(entry, describe(report));
   assert.match(entry.message, /link address ::2/);
@@ -56,23 +67,40 @@ test("an unbound MTA on a tunnel host would send from the link address ::2", asy
 });
 
 test("binding Postfix to the HE link address is rejected as the link /64", async () => {
-  const report = await check(rawDropletStack({ ...RAW_HE_GOOD, smtp: HE.linkClient }), { config: HE_DECLARED });
+  const report = await check(rawDropletStack({ ...RAW_HE_GOOD, smtp: HE.linkClient }), {
+    config: HE_DECLARED,
+  });
   const messages = entriesOf(report, RULE).map((e) => e.message);
-  assert.ok(messages.some((m) => m.includes(`${HE.linkClient} lies in 2001:470:1f0a:9a::/64`) && m.includes("he-link-64")), messages.join("\n"));
+  assert.ok(
+    messages.some(
+      (m) => m.includes(`${HE.linkClient} lies in 2001:470:1f0a:9a::/64`) && m.includes("he-link-64"),
+    ),
+    messages.join("\n"),
+  );
 });
 
 test("Exim's `interface = <; …` counts as a bind address", async () => {
-  const report = await check(
-    () => {
-      const droplet = new digitalocean.Droplet("mx", { name: "mx.example.net", image: "debian-12-x64", region: "fra1", size: "s-1vcpu-1gb", ipv6: true });
-      new digitalocean.Firewall("mx", { dropletIds: [droplet.id.apply(Number)], inboundRules: GOOD_DO_RULES });
-      new command.remote.Command("exim", {
-        connection: { host: droplet.ipv4Address, user: "root" },
-        create: `cat > /etc/exim4/conf.d/transport/10_bind <<'EOF'\ninterface = <; ${DO.ipv6}\nEOF\nupdate-exim4.conf`,
-      });
-      new cloudflare.DnsRecord("spf", { zoneId: "z", name: "example.net", type: "TXT", content: "v=spf1 mx -all", ttl: 300 });
-    },
-  );
+  const report = await check(() => {
+    const droplet = new digitalocean.Droplet("mx", {
+      name: "mx.example.net",
+      image: "debian-12-x64",
+      region: "fra1",
+      size: "s-1vcpu-1gb",
+      ipv6: true,
+    });
+    new digitalocean.Firewall("mx", { dropletIds: [droplet.id.apply(Number)], inboundRules: GOOD_DO_RULES });
+    new command.remote.Command("exim", {
+      connection: { host: droplet.ipv4Address, user: "root" },
+      create: `cat > /etc/exim4/conf.d/transport/10_bind <<'EOF'\ninterface = <; ${DO.ipv6}\nEOF\nupdate-exim4.conf`,
+    });
+    new cloudflare.DnsRecord("spf", {
+      zoneId: "z",
+      name: "example.net",
+      type: "TXT",
+      content: "v=spf1 mx -all",
+      ttl: 300,
+    });
+  });
   const [entry] = entriesOf(report, RULE);
   assert.ok(entry, describe(report));
   assert.match(entry.message, /binds the MTA to 2a03:b0c0:3:d0::1a2b:1/);
@@ -86,7 +114,12 @@ test("a MailServer sending from its HE routed /64 passes", async () => {
 });
 
 test("a MailServer whose prefix source is DigitalOcean's native range is rejected", async () => {
-  const shape = { ...goodMailServerShape(), prefixSource: "digitalocean-native", dedicatedPrefix: DO.prefix64, smtpAddress: DO.ipv6 };
+  const shape = {
+    ...goodMailServerShape(),
+    prefixSource: "digitalocean-native",
+    dedicatedPrefix: DO.prefix64,
+    smtpAddress: DO.ipv6,
+  };
   const report = await check(componentStack(shape));
   const [entry] = entriesOf(report, RULE);
   assert.ok(entry, describe(report));
@@ -95,7 +128,12 @@ test("a MailServer whose prefix source is DigitalOcean's native range is rejecte
 });
 
 test("declaring DigitalOcean's shared /64 dedicated does not whitewash it", async () => {
-  const shape = { ...goodMailServerShape(), prefixSource: "declared-dedicated", dedicatedPrefix: DO.prefix64, smtpAddress: DO.ipv6 };
+  const shape = {
+    ...goodMailServerShape(),
+    prefixSource: "declared-dedicated",
+    dedicatedPrefix: DO.prefix64,
+    smtpAddress: DO.ipv6,
+  };
   const report = await check(componentStack(shape));
   const [entry] = entriesOf(report, RULE);
   assert.ok(entry, describe(report));

@@ -1,0 +1,119 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { MailServer, MailServerArgs } from "../../components";
+import { check, describe, entriesOf, findings } from "./helpers";
+import { HE } from "./fixtures/addresses";
+
+const SSH = {
+  sshKeys: ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"],
+  sshPrivateKey: pulumi.secret("not-a-key"),
+};
+const FIREWALL = { adminSources: ["192.0.2.7/32", "2001:470:abcd::/48"] };
+const CLOUDFLARE = {
+  cloudflare: {
+    zoneId: "0123456789abcdef0123456789abcdef",
+    reverseZoneId: "fedcba9876543210fedcba9876543210",
+  },
+};
+
+/** The do-prod stack's shape with real-looking (non-documentation) HE values. */
+function doArgs(sageCertified = true): MailServerArgs {
+  return {
+    hostName: "mx1.example.net",
+    zone: "example.net",
+    digitalocean: { ...SSH, tags: ["mail"] },
+    tunnel: {
+      tunnelId: "912345",
+      heServerIpv4: HE.serverIpv4,
+      linkClientAddress: HE.linkClient,
+      linkServerAddress: HE.linkServer,
+      routedPrefix: HE.routed64,
+      sageCertified,
+    },
+    firewall: FIREWALL,
+    mta: { kind: "postfix" },
+    dns: CLOUDFLARE,
+  };
+}
+
+function hetznerArgs(): MailServerArgs {
+  return {
+    hostName: "mx2.example.net",
+    zone: "example.net",
+    hetzner: { ...SSH, labels: { role: "mail" } },
+    firewall: FIREWALL,
+    mta: { kind: "postfix" },
+    dns: CLOUDFLARE,
+  };
+}
+
+test("the real MailServer on DigitalOcean with an HE tunnel passes every rule once created", async () => {
+  const report = await check(() => new MailServer("mail", doArgs()));
+  assert.deepEqual(findings(report), [], describe(report));
+  assert.equal(report.passed, true);
+  assert.ok(report.resources.some((r) => r.type === "ipv6-mail:index:MailServer"));
+});
+
+test("the real MailServer: HE's tcp/25 filter is flagged until sageCertified", async () => {
+  const report = await check(() => new MailServer("mail", doArgs(false)));
+  const [entry] = entriesOf(report, "smtp-egress-unblocked");
+  assert.ok(entry, describe(report));
+  assert.equal(entry.level, "advisory");
+  assert.equal(report.passed, true);
+});
+
+test("the real MailServer at preview: the prefix is judged from known values; DNS waits on the droplet and fails closed", async () => {
+  const report = await check(() => new MailServer("mail", doArgs()), { preview: true });
+  assert.deepEqual(entriesOf(report, "smtp-from-dedicated-prefix"), [], describe(report));
+  const unknown = findings(report).filter((e) => e.kind === "preview-unknown");
+  assert.ok(unknown.length > 0, describe(report));
+  assert.ok(
+    unknown.every(
+      (e) => e.level === "mandatory" && ["fcrdns-consistent", "spf-authorizes-sender"].includes(e.rule),
+    ),
+    describe(report),
+  );
+  const relaxed = await check(() => new MailServer("mail", doArgs()), {
+    preview: true,
+    settings: { allowUnknownAtPreview: true },
+  });
+  assert.equal(relaxed.passed, true, describe(relaxed));
+});
+
+test("the real MailServer on Hetzner: its own /64 passes (at preview by structure); the account block is advised", async () => {
+  const created = await check(() => new MailServer("mail", hetznerArgs()));
+  assert.deepEqual(
+    findings(created).filter((e) => e.level === "mandatory"),
+    [],
+    describe(created),
+  );
+  assert.equal(entriesOf(created, "smtp-egress-unblocked").length, 1, describe(created));
+  const preview = await check(() => new MailServer("mail", hetznerArgs()), { preview: true });
+  assert.deepEqual(entriesOf(preview, "smtp-from-dedicated-prefix"), [], describe(preview));
+  assert.deepEqual(entriesOf(preview, "ipv6-firewall-configured"), [], describe(preview));
+});
+
+test("the real MailServer's rendered host script is read: tunnel, Exim bind, and an nft input chain covering the tunnel", async () => {
+  const { runProgram } = await import("../../testing");
+  const { StackModel } = await import("../../policies/core/stack-model");
+  const { hostFirewallCoverage } = await import("../../policies/core/host-firewall-coverage");
+  const { providerOutputs } = await import("./fixtures/programs");
+  const captured = await runProgram(() => new MailServer("mail", { ...doArgs(), mta: { kind: "exim" } }), {
+    outputs: providerOutputs,
+  });
+  const model = new StackModel(captured.resources.map((c) => ({ ...c, props: c.outputs })));
+  const [host] = model.hosts;
+  assert.equal(host.kind, "droplet");
+  assert.deepEqual(
+    host.tunnels.map((t) => t.interfaceName),
+    ["he-ipv6"],
+  );
+  assert.ok(
+    host.commands.some((c) => c.facts?.bindAddresses6.includes(HE.smtp)),
+    "Exim REMOTE_SMTP_INTERFACE is read",
+  );
+  const coverage = hostFirewallCoverage(host, "he-ipv6");
+  assert.equal(coverage.covered, true);
+  assert.match(coverage.evidence, /script drops IPv6 input by default/);
+});
