@@ -92,15 +92,23 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
     });
   }
   const access = args?.firewall;
+  // The cloud hosts get hostName and firewall from MailServer's own fields, which are checked under those
+  // names: their problems are not repeated under fields that don't exist here (digitalocean.access…).
+  const ownFieldsOnly = (prefix: string) => (p: ConfigProblem) =>
+    p.field !== `${prefix}hostName` && !p.field.startsWith(`${prefix}access.`);
   if (args?.digitalocean)
     problems.push(
       ...checkDigitalOceanHostArgs(
         { ...args.digitalocean, hostName: args.hostName, access },
         "digitalocean.",
-      ),
+      ).filter(ownFieldsOnly("digitalocean.")),
     );
   if (args?.hetzner)
-    problems.push(...checkHetznerHostArgs({ ...args.hetzner, hostName: args.hostName, access }, "hetzner."));
+    problems.push(
+      ...checkHetznerHostArgs({ ...args.hetzner, hostName: args.hostName, access }, "hetzner.").filter(
+        ownFieldsOnly("hetzner."),
+      ),
+    );
   if (args?.existing)
     problems.push(
       ...checkExistingHostArgs(
@@ -168,6 +176,15 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
         fix: "send from a dedicated /64: add a Hurricane Electric tunnel, or declare a /64 routed to this host alone",
       });
     }
+  }
+  if (args?.tunnel !== undefined && args.existing !== undefined && args.existing.ipv4Address === undefined) {
+    problems.push({
+      field: "existing.ipv4Address",
+      value: undefined,
+      problem:
+        "is required with a tunnel: a 6in4 tunnel ends at the host's public IPv4, which HE must be told",
+      fix: "give the host's public IPv4 address (and tunnel.localIpv4 when the host is behind NAT)",
+    });
   }
   const interfaceId = args?.smtpInterfaceId;
   if (

@@ -142,9 +142,10 @@ export class MailServer extends pulumi.ComponentResource {
         host.ipv6Prefix as pulumi.Input<string | undefined>,
         this.smtpAddress,
         this.dedicatedPrefix,
+        args.tunnel?.localIpv4,
       ])
-      .apply(([ipv4, nativePrefix, smtp, prefix]) =>
-        renderHostScripts(name, args, tunnel, { ipv4, nativePrefix, smtp, prefix }),
+      .apply(([ipv4, nativePrefix, smtp, prefix, localIpv4]) =>
+        renderHostScripts(name, args, tunnel, { ipv4, nativePrefix, smtp, prefix, localIpv4 }),
       );
     this.hostCommands = registerHostScript(
       `${name}-host`,
@@ -169,7 +170,11 @@ export class MailServer extends pulumi.ComponentResource {
           hostName,
           smtpAddress: this.smtpAddress as pulumi.Output<string>,
           dedicatedPrefix: this.dedicatedPrefix as pulumi.Output<string>,
-          ipv4Address: host.ipv4Address as pulumi.Input<string>,
+          // An existing IPv6-only host has no IPv4: no A record (MailDns registers one whenever it is given).
+          ipv4Address:
+            host instanceof ExistingHost && args.existing?.ipv4Address === undefined
+              ? undefined
+              : (host.ipv4Address as pulumi.Input<string>),
           spfAuthorize: dnsArgs.spfAuthorize,
           spfMechanisms: dnsArgs.spfMechanisms,
           spfAll: dnsArgs.spfAll,
@@ -255,14 +260,17 @@ function renderHostScripts(
   name: string,
   args: MailServerArgs,
   tunnel: ResolvedTunnel | undefined,
-  known: { ipv4?: string; nativePrefix?: string; smtp?: string; prefix?: string },
+  known: { ipv4?: string; nativePrefix?: string; smtp?: string; prefix?: string; localIpv4?: string },
 ): HostScripts {
   const apply: HostScriptSection[] = [];
   const remove: HostScriptSection[] = [];
   if (tunnel && args.tunnel && known.smtp && known.prefix) {
     const publicIpv4 = known.ipv4 ?? "";
     requireIpv4(`MailServer "${name}"`, "host IPv4 address (existing.ipv4Address)", publicIpv4);
-    const localIpv4 = typeof args.tunnel.localIpv4 === "string" ? args.tunnel.localIpv4 : publicIpv4;
+    // tunnel.localIpv4 may be another resource's output (a droplet's private address behind NAT).
+    if (known.localIpv4 !== undefined)
+      requireIpv4(`MailServer "${name}"`, "tunnel.localIpv4", known.localIpv4);
+    const localIpv4 = known.localIpv4 ?? publicIpv4;
     const spec = tunnelSpec(
       tunnel,
       { dedicatedPrefix: known.prefix, smtpAddress: known.smtp },

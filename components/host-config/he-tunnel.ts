@@ -352,6 +352,17 @@ elif [ "$tun_netdev_changed" = 1 ] || [ "$tun_network_changed" = 1 ]; then
   # networkd does not change an existing netdev: recreate it when its .netdev changed.
   if [ "$tun_netdev_changed" = 1 ] && tun_link_exists; then ip link delete dev "$tun_if"; fi
   tun_networkd_reload
+elif ! tun_link_exists; then
+  # Files in place but the link deleted by hand: a reload makes networkd create the netdev again.
+  networkctl reload
+  mark_changed "recreated $tun_if"
+elif ! ip -o link show dev "$tun_if" 2>/dev/null | grep -q '[<,]UP[,>]'; then
+  # Set down by hand (the kernel then drops its addresses): networkd configures it again once it is up.
+  ip link set dev "$tun_if" up
+  mark_changed "brought $tun_if up"
+elif ! ip -6 addr show dev "$tun_if" 2>/dev/null | grep -qF "inet6 $tun_smtp/128"; then
+  networkctl reconfigure "$tun_if"
+  mark_changed "reconfigured $tun_if (the mail address was missing)"
 fi
 
 log "waiting for $tun_if"

@@ -61,10 +61,12 @@ function toAddress6(text: string): Address6 {
       `"${text}" carries a zone index (%…); zones only make sense for link-local use`,
     );
   }
-  if (!Address6.isValid(trimmed)) {
+  // Construct once: `Address6.isValid` constructs too, so checking first parsed every address twice.
+  try {
+    return new Address6(trimmed);
+  } catch {
     throw new IpParseError(text, `"${text}" is not an IPv6 address or prefix`);
   }
-  return new Address6(trimmed);
 }
 
 /** Canonical RFC 5952 text of a 128-bit value. */
@@ -157,10 +159,11 @@ export function containingIpv6Prefix(address: string, length: number): Ipv6Prefi
 
 function toAddress4(text: string): Address4 {
   const trimmed = String(text).trim();
-  if (!Address4.isValid(trimmed)) {
+  try {
+    return new Address4(trimmed);
+  } catch {
     throw new IpParseError(String(text), `"${text}" is not an IPv4 address or prefix`);
   }
-  return new Address4(trimmed);
 }
 
 /** Parses a single IPv4 address to dotted-quad form. */

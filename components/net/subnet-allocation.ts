@@ -17,7 +17,12 @@ export function subnet64Of48(routed48: string, index: number): string {
   if (!Number.isInteger(index) || index < 0 || index >= SUBNETS_PER_48) {
     throw new RangeError(`subnet index ${index} is outside 0..65535`);
   }
-  return ipv6PrefixFromValue(prefix.first | (BigInt(index) << 64n), 64).text;
+  return subnetOfParsed48(prefix, index);
+}
+
+/** The `index`-th /64 of an already parsed and checked /48 (planning a whole /48 parses it once, not per host). */
+function subnetOfParsed48(routed48: Ipv6Prefix, index: number): string {
+  return ipv6PrefixFromValue(routed48.first | (BigInt(index) << 64n), 64).text;
 }
 
 /**
@@ -144,7 +149,7 @@ export function planSubnets(
       continue;
     }
     byIndex.set(p.index, p.host.name);
-    assignments.set(p.host.name, { prefix: subnet64Of48(routed.text, p.index), index: p.index, how: p.how });
+    assignments.set(p.host.name, { prefix: subnetOfParsed48(routed, p.index), index: p.index, how: p.how });
   }
   problems.throwIfAny(component, resourceName);
   return assignments;
