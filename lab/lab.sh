@@ -225,10 +225,10 @@ cmd_stop() {
   flock 8
   close_master
   if pid_alive; then
-    local pid i
+    local pid
     pid=$(cat "$run/qemu.pid")
     kill "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.2
     done

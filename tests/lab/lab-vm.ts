@@ -36,6 +36,11 @@ export interface ExecOptions {
   readonly timeoutMs?: number;
   /** Throw when the command exits non-zero (default true). */
   readonly check?: boolean;
+  /**
+   * Open a new SSH connection instead of reusing the shared one, e.g. to prove that a firewall still lets
+   * new SSH connections in (an established connection would survive a bad ruleset).
+   */
+  readonly newConnection?: boolean;
 }
 
 /** A command that failed; carries its exit code and output so a test failure shows what the host said. */
@@ -172,10 +177,13 @@ export class LabVm {
 
   /** Runs a shell command on the mail host as root, over a new SSH connection. */
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    return runLocal("ssh", ["-F", this.state.sshConfig, "lab", command], options).catch((err: unknown) => {
-      if (err instanceof LabCommandError) throw new LabCommandError(command, err.result);
-      throw err;
-    });
+    const fresh = options.newConnection ? ["-o", "ControlPath=none"] : [];
+    return runLocal("ssh", ["-F", this.state.sshConfig, ...fresh, "lab", command], options).catch(
+      (err: unknown) => {
+        if (err instanceof LabCommandError) throw new LabCommandError(command, err.result);
+        throw err;
+      },
+    );
   }
 
   /** Runs a command and returns its standard output, trimmed; throws when it fails. */
@@ -226,6 +234,36 @@ export class LabVm {
     });
   }
 
+  /**
+   * Lets the `internet` namespace log in to the mail host over IPv6, as a remote admin would: a key pair is
+   * made inside the VM (once) and authorized for root. Use with {@link LabVm.sshFromNamespace}.
+   */
+  async authorizeNamespaceSsh(): Promise<void> {
+    await this.sh(
+      "test -f /root/.ssh/lab-peer || ssh-keygen -q -t ed25519 -N '' -C lab-peer -f /root/.ssh/lab-peer; " +
+        'grep -qF "$(cat /root/.ssh/lab-peer.pub)" /root/.ssh/authorized_keys || cat /root/.ssh/lab-peer.pub >> /root/.ssh/authorized_keys',
+    );
+  }
+
+  /**
+   * Runs a command on the mail host over a NEW SSH connection made from inside a namespace, from `source` to
+   * `target` (e.g. from the admin's IPv6 address in `internet` to the host's SMTP address).
+   */
+  sshFromNamespace(
+    namespace: string,
+    source: string,
+    target: string,
+    command: string,
+    options: ExecOptions = {},
+  ): Promise<ExecResult> {
+    const ssh = [
+      "ssh -i /root/.ssh/lab-peer -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+      "-o LogLevel=ERROR -o ConnectTimeout=6 -o KexAlgorithms=curve25519-sha256",
+      `-b ${shellQuote(source)} root@${shellQuote(target)} ${shellQuote(command)}`,
+    ].join(" ");
+    return this.exec(`ip netns exec ${shellQuote(namespace)} ${ssh}`, options);
+  }
+
   /** Reboots the VM (systemd's orderly reboot) and waits until it is back and ready. */
   async reboot(): Promise<void> {
     const before = await this.bootId();
@@ -233,7 +271,9 @@ export class LabVm {
     await waitFor(
       "the lab VM to come back from its reboot",
       async () => {
-        const id = (await this.exec("cat /proc/sys/kernel/random/boot_id", { timeoutMs: 15_000 })).stdout.trim();
+        const id = (
+          await this.exec("cat /proc/sys/kernel/random/boot_id", { timeoutMs: 15_000 })
+        ).stdout.trim();
         return id && id !== before ? id : undefined;
       },
       { timeoutMs: 300_000, intervalMs: 2_000 },

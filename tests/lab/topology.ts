@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
+import { formatIpv6, parseIpv6Prefix } from "../../components/net";
 import { repoRoot } from "./repo-root";
 
 /** One end of a link inside the lab: interface name and its addresses in CIDR form. */
@@ -74,4 +75,15 @@ export function loadTopology(file = TOPOLOGY_PATH): LabTopology {
 export function addressOf(cidr: string): string {
   const slash = cidr.indexOf("/");
   return slash < 0 ? cidr : cidr.slice(0, slash);
+}
+
+/**
+ * The SLAAC address the host takes in the provider's shared /64: the prefix plus the modified EUI-64 of its
+ * public NIC's MAC (RFC 4291 appendix A), which is what systemd-networkd uses by default.
+ */
+export function hostProviderAddress(t: LabTopology): string {
+  const bytes = t.host.public.mac.split(":").map((b) => parseInt(b, 16));
+  const eui = [bytes[0] ^ 0x02, bytes[1], bytes[2], 0xff, 0xfe, bytes[3], bytes[4], bytes[5]];
+  const iid = eui.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+  return formatIpv6(parseIpv6Prefix(t.provider.sharedPrefix).first | iid);
 }

@@ -175,7 +175,7 @@ def main() -> None:
     ap.add_argument("--ns", default="ns.example.net")
     ap.add_argument("--topology")
     ap.add_argument("--listen", action="append", default=[])
-    a = ap.parse_args()
+    a = ap.parse_intermixed_args()
     try:
         if a.command == "records":
             zones = [check_zone(z) for z in a.zones]
