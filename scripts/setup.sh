@@ -17,12 +17,12 @@ if [ "${#need[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-bash scripts/lab-deps.sh
+if [ "${IPV6_MAIL_SKIP_LAB:-0}" != 1 ]; then bash scripts/lab-deps.sh; fi
 
 echo "setup: npm ci"
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
-if [ "${IPV6_MAIL_SKIP_ENGINE:-0}" != 1 ]; then
+if [ "${IPV6_MAIL_SKIP_LAB:-0}" != 1 ]; then
   echo "setup: Pulumi engine"
   bash scripts/pulumi-engine.sh >/dev/null
 fi

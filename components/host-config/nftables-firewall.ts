@@ -233,7 +233,11 @@ if nft -f "$state/previous-live.nft"; then
     fi
   done
   date -u +%Y-%m-%dT%H:%M:%SZ >"$state/rolled-back"
-  rm -f "$state/pending" "$state/previous-"* "$state/live.sha256" "$state/rollback.pid"
+  rm -f "$state/pending" "$state/previous-"* "$state/rollback.pid"
+  # The restored tables are what the restored ruleset file loads: record them as live, so applying that
+  # configuration again is recognised as unchanged (no reload, no new timer).
+  { nft list table ip6 ipv6_mail 2>/dev/null || true; nft list table ip ipv6_mail_v4 2>/dev/null || true; } |
+    sha256sum | awk '{ print $1 }' >"$state/live.sha256"
   echo "ipv6-mail: firewall rolled back to the ruleset before the unconfirmed apply"
   logger -t ipv6-mail "firewall rolled back to the ruleset before the unconfirmed apply" 2>/dev/null || true
 else

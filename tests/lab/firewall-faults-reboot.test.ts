@@ -21,7 +21,6 @@ import {
   tunnelApplySection,
 } from "../../components/host-config";
 import {
-  LAB_ADMIN_ADDRESS,
   LAB_MANAGEMENT_CLIENT,
   labFirewallSpec,
   labPostfixSpec,
@@ -35,6 +34,7 @@ import { addressOf, hostProviderAddress, loadTopology } from "./topology";
 const t = loadTopology();
 const smtp = labSmtpAddress(t);
 const providerAddress = hostProviderAddress(t);
+const admin = t.internet.admin.ipv6; // the remote admin's address, admitted to SSH over IPv6
 const stranger = t.internet.mx.ipv6; // an internet address that is no admin source
 const run = Date.now().toString(36);
 
@@ -79,10 +79,6 @@ describe("host-config in a real kernel: firewall, faults, reboot", { skip: labSk
     vm = await LabVm.start("faults");
     await vm.labCtl(["he", "sage", "on"]);
     await vm.authorizeNamespaceSsh();
-    await vm.netns(
-      t.internet.namespace,
-      `ip addr add ${LAB_ADMIN_ADDRESS}/128 dev ${t.internet.services.interface} nodad`,
-    );
     const scripts = hostScripts();
     const r = await vm.runScript(scripts.apply, [], { check: false });
     assert.equal(r.code, 0, `apply failed:\n${r.stdout}\n${r.stderr}`);
@@ -99,14 +95,14 @@ describe("host-config in a real kernel: firewall, faults, reboot", { skip: labSk
     for (const host of [smtp, providerAddress]) {
       assert.ok((await connects(stranger, host, 25)).ok, `tcp/25 on ${host}`);
     }
-    assert.ok((await connects(LAB_ADMIN_ADDRESS, smtp, 22)).ok, "SSH from the admin prefix");
-    const s = await vm.sshFromNamespace(t.internet.namespace, LAB_ADMIN_ADDRESS, smtp, "hostname");
+    assert.ok((await connects(admin, smtp, 22)).ok, "SSH from the admin prefix");
+    const s = await vm.sshFromNamespace(t.internet.namespace, admin, smtp, "hostname");
     assert.equal(s.stdout.trim(), t.host.hostname);
   });
 
   it("3: a service on ::: that is not allowed (8080), and SSH from a stranger, are dropped, not refused", async () => {
     await vm.sh(
-      "(setsid python3 -m http.server --bind :: 8080 >/dev/null 2>&1 &); " +
+      "(setsid python3 -m http.server --bind :: 8080 >/dev/null 2>&1 & echo $! > /run/lab-8080.pid); " +
         "for i in $(seq 1 50); do nc -6 -z ::1 8080 && exit 0; sleep 0.2; done; exit 1",
     );
     for (const [host, port] of [
@@ -118,7 +114,7 @@ describe("host-config in a real kernel: firewall, faults, reboot", { skip: labSk
       assert.equal(r.ok, false, `${host} port ${port} must not connect`);
       assert.equal(r.refused, false, `${host} port ${port} is dropped (no TCP reset)`);
     }
-    await vm.sh("pkill -f 'http.server --bind :: 8080' || true");
+    await vm.sh("kill $(cat /run/lab-8080.pid)");
   });
 
   it("3: ping and neighbour discovery keep working", async () => {
@@ -197,7 +193,7 @@ describe("host-config in a real kernel: firewall, faults, reboot", { skip: labSk
   it("6: a firewall that would cut the IPv6 SSH session running it is refused before anything changes", async () => {
     const tablesBefore = await vm.sh("nft list table ip6 ipv6_mail");
     const cutting = renderFirewallScripts(labFirewallSpec(t, { adminSources: [LAB_MANAGEMENT_CLIENT] }));
-    const r = await vm.sshFromNamespace(t.internet.namespace, LAB_ADMIN_ADDRESS, smtp, "bash -s", {
+    const r = await vm.sshFromNamespace(t.internet.namespace, admin, smtp, "bash -s", {
       input: cutting.apply,
       check: false,
     });
@@ -214,11 +210,11 @@ describe("host-config in a real kernel: firewall, faults, reboot", { skip: labSk
     const r = await vm.runScript(cutting.apply);
     assert.equal(lastLine(r.stdout), RESULT_CHANGED);
     // The admin's new IPv6 connection now fails: the caller cannot confirm over it.
-    assert.equal((await connects(LAB_ADMIN_ADDRESS, smtp, 22)).ok, false);
+    assert.equal((await connects(admin, smtp, 22)).ok, false);
     await assertIpv4Ssh();
     await waitFor(
       "the rollback timer to restore the previous ruleset",
-      async () => ((await connects(LAB_ADMIN_ADDRESS, smtp, 22)).ok ? true : undefined),
+      async () => ((await connects(admin, smtp, 22)).ok ? true : undefined),
       { timeoutMs: 120_000, intervalMs: 2_000 },
     );
     const late = await vm.runScript(cutting.confirm, [], { check: false, newConnection: true });
@@ -235,7 +231,7 @@ describe("host-config in a real kernel: firewall, faults, reboot", { skip: labSk
     await assertTunnelWorks();
     assert.match(await vm.sh("nft list table ip6 ipv6_mail"), /policy drop/);
     assert.equal(await vm.sh("postconf -h smtp_bind_address6"), smtp);
-    assert.ok((await connects(LAB_ADMIN_ADDRESS, smtp, 22)).ok, "SSH from the admin prefix after reboot");
+    assert.ok((await connects(admin, smtp, 22)).ok, "SSH from the admin prefix after reboot");
     assert.equal((await connects(stranger, smtp, 22)).ok, false, "SSH from a stranger still dropped");
     const subject = `after reboot ${run}`;
     await vm.labCtl(["mx", "clear"]);

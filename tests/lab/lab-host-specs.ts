@@ -7,13 +7,6 @@ export function labSmtpAddress(t: LabTopology): string {
   return serviceAddress(t.he.routedPrefix);
 }
 
-/**
- * An IPv6 prefix the tests treat as "the admin's network": the `internet` namespace gets an address in it,
- * so SSH over IPv6 from an admitted source and from a stranger can both be tried for real.
- */
-export const LAB_ADMIN_PREFIX = "2001:db8:ad::/48";
-/** The admin's address inside {@link LAB_ADMIN_PREFIX}, added to the `internet` namespace by the tests. */
-export const LAB_ADMIN_ADDRESS = "2001:db8:ad::1";
 /** Where SSH connections through qemu's user-mode network come from (its gateway): the IPv4 admin path. */
 export const LAB_MANAGEMENT_CLIENT = "10.0.2.2/32";
 
@@ -36,12 +29,12 @@ export function labTunnelSpec(t: LabTopology, overrides: Partial<TunnelSpec> = {
   };
 }
 
-/** The host firewall of a mail host: mail ports open, SSH over IPv6 only from the admin prefix. */
+/** The host firewall of a mail host: mail ports open, SSH over IPv6 only from the admin network. */
 export function labFirewallSpec(t: LabTopology, overrides: Partial<FirewallSpec> = {}): FirewallSpec {
   return {
     allowedTcpPorts: [25, 465, 587],
     sshPort: 22,
-    adminSources: [LAB_MANAGEMENT_CLIENT, LAB_ADMIN_PREFIX],
+    adminSources: [LAB_MANAGEMENT_CLIENT, t.internet.admin.prefix],
     heServerIpv4: t.he.serverIpv4,
     tunnelInterface: "he-ipv6",
     rollbackSeconds: 60,

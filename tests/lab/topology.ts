@@ -60,6 +60,8 @@ export interface LabTopology {
     readonly services: { readonly interface: string; readonly prefix: string };
     readonly mx: { readonly domain: string; readonly name: string; readonly ipv6: string };
     readonly dns: { readonly name: string; readonly ipv6: string; readonly ipv4: string };
+    /** A remote admin's network and address (SSH over IPv6 from here is admitted by the lab firewall). */
+    readonly admin: { readonly prefix: string; readonly ipv6: string };
   };
 }
 
