@@ -9,6 +9,7 @@ import { BenchResults, isMeasured, NotMeasured } from "./results";
 /** Markers around the hand-written analysis, which survives regeneration. */
 export const ANALYSIS_START =
   "<!-- analysis:start (hand-written; kept when the bench rewrites this file) -->";
+/** See {@link ANALYSIS_START}. */
 export const ANALYSIS_END = "<!-- analysis:end -->";
 
 /** A goal's outcome. */

@@ -91,11 +91,11 @@ Host lab
   HostName 127.0.0.1
   Port $1
   User $(topo host sshUser)
-  IdentityFile $image/ssh/id_ed25519
+  IdentityFile $build/ssh/id_ed25519
   IdentitiesOnly yes
   BatchMode yes
   HostKeyAlias ipv6-mail-lab
-  UserKnownHostsFile $image/known_hosts
+  UserKnownHostsFile $build/ssh/known_hosts
   StrictHostKeyChecking yes
   # The cheapest key exchange OpenSSH offers: every handshake runs on the emulated CPU.
   KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org
@@ -125,12 +125,12 @@ close_master() {
 }
 
 write_state() { # port pid bootSeconds readySeconds
-  python3 - "$state" "$instance" "$1" "$2" "$3" "$4" "$run" "$image" "$(topo host sshUser)" <<'EOF'
+  python3 - "$state" "$instance" "$1" "$2" "$3" "$4" "$run" "$build/ssh" "$(topo host sshUser)" <<'EOF'
 import json, sys
-path, inst, port, pid, boot, ready, run, image, user = sys.argv[1:]
+path, inst, port, pid, boot, ready, run, keys, user = sys.argv[1:]
 json.dump({
     "instance": inst, "sshHost": "127.0.0.1", "sshPort": int(port), "pid": int(pid),
-    "sshUser": user, "privateKeyPath": f"{image}/ssh/id_ed25519", "knownHostsPath": f"{image}/known_hosts",
+    "sshUser": user, "privateKeyPath": f"{keys}/id_ed25519", "knownHostsPath": f"{keys}/known_hosts",
     "hostKeyAlias": "ipv6-mail-lab", "sshConfig": f"{run}/ssh_config", "serialLog": f"{run}/serial.log",
     "bootSeconds": float(boot) if boot else None, "readySeconds": float(ready) if ready else None,
 }, open(path + ".tmp", "w"), indent=2)

@@ -4,8 +4,10 @@
 # The result goes to $LAB_BUILD_DIR/image and is rebuilt only when its inputs change: the cache key is a
 # hash of packages.txt, every file under lab/image, lab/topology.json and the Debian release.
 #   build-image.sh [--force]
-# Output: image/root.ext4, image/vmlinuz, image/initrd.img, image/ssh/id_ed25519{,.pub},
-#         image/known_hosts (the image's pinned host key), image/build.json (key, timings, sizes).
+# Output: image/root.ext4, image/vmlinuz, image/initrd.img, image/build.json (key, timings, sizes).
+# SSH keys live beside it in $LAB_BUILD_DIR/ssh and are made once, never committed: id_ed25519 (the key
+# tests and the lab stack log in with), host/ (the VM's host key) and known_hosts (that key, pinned). They
+# survive rebuilds, so a rebuild never locks out a VM that is still running from the previous image.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 lab=$(dirname "$here")
@@ -42,7 +44,7 @@ exec 9>"$build/.build.lock"
 flock 9
 
 if [ "$force" = 0 ] && [ -f "$out/build.json" ] && [ -f "$out/root.ext4" ] && [ -f "$out/vmlinuz" ] &&
-  [ -f "$out/initrd.img" ] && [ -f "$out/ssh/id_ed25519" ] &&
+  [ -f "$out/initrd.img" ] && [ -f "$build/ssh/id_ed25519" ] && [ -f "$build/ssh/known_hosts" ] &&
   python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["key"] != sys.argv[2])' "$out/build.json" "$key"; then
   log "image is up to date (key ${key:0:12})"
   exit 0
@@ -52,11 +54,15 @@ log "building the image (key ${key:0:12}, Debian $codename)"
 t0=$(date +%s.%N)
 work=$build/image.new
 rm -rf "$work"
-mkdir -p "$work/ssh" "$build/debs"
+mkdir -p "$work" "$build/debs" "$build/ssh/host"
+chmod 0700 "$build/ssh"
 rootfs=$work/rootfs
 
-# The SSH key pair the tests and the lab stack log in with. Generated here, never committed.
-ssh-keygen -q -t ed25519 -N '' -C "ipv6-mail-lab" -f "$work/ssh/id_ed25519"
+# The SSH key pair the tests and the lab stack log in with, and the VM's host key (made once).
+[ -f "$build/ssh/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "ipv6-mail-lab" -f "$build/ssh/id_ed25519"
+[ -f "$build/ssh/host/ssh_host_ed25519_key" ] ||
+  ssh-keygen -q -t ed25519 -N '' -C "root@ipv6-mail-lab" -f "$build/ssh/host/ssh_host_ed25519_key"
+printf 'ipv6-mail-lab %s\n' "$(cut -d' ' -f1,2 "$build/ssh/host/ssh_host_ed25519_key.pub")" >"$build/ssh/known_hosts"
 
 python3 "$here/host-apt-sources.py" "$codename" >"$work/apt.sources"
 
@@ -84,7 +90,7 @@ mmdebstrap --variant=minbase --mode=root --include="$packages" \
 find "$build/debs" -name '*.deb' -mtime +30 -delete 2>/dev/null || true
 t1=$(date +%s.%N)
 
-"$here/customize.sh" "$rootfs" "$lab/topology.json" "$work/ssh/id_ed25519.pub"
+"$here/customize.sh" "$rootfs" "$lab/topology.json" "$build/ssh/id_ed25519.pub" "$build/ssh/host"
 
 # The image's own kernel and initrd boot it directly (qemu -kernel/-initrd).
 kernel=$(find "$rootfs/boot" -name 'vmlinuz-*' | sort -V | tail -1)
@@ -92,7 +98,6 @@ kernel=$(find "$rootfs/boot" -name 'vmlinuz-*' | sort -V | tail -1)
 kver=${kernel##*/vmlinuz-}
 cp "$kernel" "$work/vmlinuz"
 cp "$rootfs/boot/initrd.img-$kver" "$work/initrd.img"
-printf 'ipv6-mail-lab %s\n' "$(cut -d' ' -f1,2 "$rootfs/etc/ssh/ssh_host_ed25519_key.pub")" >"$work/known_hosts"
 
 used_mb=$(du -sm "$rootfs" | cut -f1)
 size_mb=$((used_mb + 768))

@@ -268,11 +268,14 @@ export class LabVm {
   async reboot(): Promise<void> {
     const before = await this.bootId();
     await this.exec("systemctl reboot", { check: false, timeoutMs: 30_000 });
+    // The shared connection dies with the old boot; poll over new connections until `lab.sh wait` opens
+    // a new one.
+    await runLocal("ssh", ["-F", this.state.sshConfig, "-O", "exit", "lab"], { check: false });
     await waitFor(
       "the lab VM to come back from its reboot",
       async () => {
         const id = (
-          await this.exec("cat /proc/sys/kernel/random/boot_id", { timeoutMs: 15_000 })
+          await this.exec("cat /proc/sys/kernel/random/boot_id", { timeoutMs: 15_000, newConnection: true })
         ).stdout.trim();
         return id && id !== before ? id : undefined;
       },
