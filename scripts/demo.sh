@@ -88,7 +88,8 @@ bad_out=$(mktemp)
 for rule in smtp-from-dedicated-prefix ipv6-firewall-configured; do
   grep -q "$rule" "$bad_out" || fail "the bad variant's preview did not name $rule: $(cat "$bad_out")"
 done
-grep -o '\] *[a-z0-9-]*  (' "$bad_out" | sort -u >&2 || true
+violated=$(grep -o '\] *[a-z0-9-]*  (' "$bad_out" | sed 's/^\] *//; s/ *($//' | sort -u | paste -sd ' ' - || true)
+echo "violated rules: $violated" >&2
 rm -f "$bad_out"
 
 if [ "$destroy" = 1 ]; then
@@ -103,4 +104,5 @@ Verified on the lab VM (real kernel, real sshd, real Postfix, real Pulumi engine
   - mail to $mx_domain left from $smtp (the MX logged that peer)
   - PTR $smtp -> $host and AAAA $host -> $smtp (FCrDNS)
   - a second preview reports no changes; the policy pack passes, and refuses the bad variant
+    (violated: $violated)
 SUMMARY
