@@ -1,11 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
+  checkSmtpAddressInPrefix,
   checkTunnelPrefixes,
   ConfigProblem,
+  DEFAULT_SMTP_INTERFACE_ID,
+  ipv6ToBigInt,
   isIpv4Address,
+  isIpv6Address,
   parseIpv6Address,
   parseIpv6Prefix,
   PrefixSource,
+  serviceAddress,
   tryParseIpv6Prefix,
 } from "./net";
 import { knownValue, NOT_YET_KNOWN } from "./known-input";
@@ -221,6 +226,42 @@ export function checkTunnelSettings(
     }
   }
   return problems;
+}
+
+/**
+ * Checks the SMTP source inside the dedicated /64: an interface id such as `::25`, or a full address of the
+ * /64 (whether it lies inside is checked once the /64 is decided). The unspecified address `::` names nothing.
+ */
+export function checkSmtpInterfaceId(value: unknown, field: string): ConfigProblem[] {
+  if (value === undefined) return [];
+  if (typeof value === "string" && isIpv6Address(value) && ipv6ToBigInt(value) !== 0n) return [];
+  return [
+    {
+      field,
+      value,
+      problem: "is neither an interface id (such as ::25) nor an IPv6 address",
+      fix: `use e.g. "${DEFAULT_SMTP_INTERFACE_ID}", or a full address inside the dedicated /64`,
+    },
+  ];
+}
+
+/**
+ * Checks the SMTP address that `interfaceId` makes in the decided dedicated /64: inside it, and a host
+ * address (not the subnet-router anycast address). Problems are named `field`.
+ */
+export function checkSmtpAddressOf(prefix: string, interfaceId: string, field: string): ConfigProblem[] {
+  try {
+    return checkSmtpAddressInPrefix(serviceAddress(prefix, interfaceId), prefix, field);
+  } catch (error) {
+    return [
+      {
+        field,
+        value: interfaceId,
+        problem: (error as Error).message,
+        fix: `use e.g. "${DEFAULT_SMTP_INTERFACE_ID}"`,
+      },
+    ];
+  }
 }
 
 function firstSubnetOf(routed48: string | undefined): string | undefined {

@@ -9,7 +9,14 @@ import {
   TunnelSpec,
   HostScriptSection,
 } from "./host-config";
-import { checkTunnelSettings, HeTunnelSettings, resolveTunnel, ResolvedTunnel } from "./he-tunnel-args";
+import {
+  checkSmtpAddressOf,
+  checkSmtpInterfaceId,
+  checkTunnelSettings,
+  HeTunnelSettings,
+  resolveTunnel,
+  ResolvedTunnel,
+} from "./he-tunnel-args";
 import { HostScriptCommands, registerHostScript } from "./host-script-command";
 import {
   ConfigProblems,
@@ -20,6 +27,7 @@ import {
   DEFAULT_SMTP_INTERFACE_ID,
 } from "./net";
 import { claimDedicatedPrefix } from "./prefix-claims";
+import { checkHostName } from "./host-args-check";
 
 const TYPE = "ipv6-mail:index:HeTunnel";
 
@@ -27,7 +35,10 @@ const TYPE = "ipv6-mail:index:HeTunnel";
 export interface HeTunnelArgs extends HeTunnelSettings {
   /** The host, over SSH (its IPv4 path is never touched). */
   connection: types.input.remote.ConnectionArgs;
-  /** The host's name; used to pick its /64 out of routed48 and to detect two hosts on one /64. */
+  /**
+   * The host's FQDN (e.g. `mx1.example.org`), checked like MailServer's: it picks the host's /64 out of
+   * routed48 and tells two hosts on one /64 apart, so it must name one host the same way everywhere.
+   */
   hostName: string;
   /** The host's public IPv4, for the endpoint update and as `localIpv4` when that is unset. */
   publicIpv4: pulumi.Input<string>;
@@ -125,18 +136,21 @@ export class HeTunnel extends pulumi.ComponentResource {
 
   constructor(name: string, args: HeTunnelArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = new ConfigProblems();
+    problems.addAll(checkHostName(args?.hostName, "hostName"));
     problems.addAll(checkTunnelSettings(args, "", args?.allowDocumentationPrefixes ?? false));
+    problems.addAll(checkSmtpInterfaceId(args?.smtpInterfaceId, "smtpInterfaceId"));
     problems.throwIfAny("HeTunnel", name);
+    // Names are compared as MailServer compares them, so both claim a /64 for the same owner.
+    const hostName = args.hostName.toLowerCase();
     const tunnel = resolveTunnel(args);
-    const addressing = tunnelAddressing(tunnel, args.hostName, args.smtpInterfaceId);
+    const interfaceId = args.smtpInterfaceId ?? DEFAULT_SMTP_INTERFACE_ID;
+    const { dedicatedPrefix } = tunnelAddressing(tunnel, hostName);
+    problems.addAll(checkSmtpAddressOf(dedicatedPrefix, interfaceId, "smtpInterfaceId"));
     problems.addAll(
-      claimDedicatedPrefix(
-        addressing.dedicatedPrefix,
-        args.hostName,
-        tunnel.routedPrefix ? "routedPrefix" : "subnetIndex",
-      ),
+      claimDedicatedPrefix(dedicatedPrefix, hostName, tunnel.routedPrefix ? "routedPrefix" : "subnetIndex"),
     );
     problems.throwIfAny("HeTunnel", name);
+    const addressing = tunnelAddressing(tunnel, hostName, interfaceId);
     super(TYPE, name, {}, opts);
 
     this.interfaceName = tunnel.interfaceName;

@@ -1,13 +1,29 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as hcloud from "@pulumi/hcloud";
-import { ConfigProblems, DnsRecordPlan, InvalidConfigError, planMailDns, ptrOwnerName } from "./net";
-import { isPlain } from "./known-input";
+import {
+  ConfigProblem,
+  ConfigProblems,
+  DnsRecordPlan,
+  InvalidConfigError,
+  MailDnsSpec,
+  planMailDns,
+  ptrOwnerName,
+} from "./net";
+import { Known, knownValue, NOT_YET_KNOWN } from "./known-input";
 
 const TYPE = "ipv6-mail:index:MailDns";
 
-/** A stand-in address used only to check the other fields while the real one is an unresolved output. */
-const PLACEHOLDER_ADDRESS = "2001:db8::25";
+/**
+ * Stand-ins for addresses that are outputs of other resources, so that every other field is checked before
+ * anything is registered (documentation addresses, accepted for the check alone). The real addresses are
+ * checked by the same plan once they are known.
+ */
+const STAND_IN = {
+  smtpAddress: "2001:db8::25",
+  dedicatedPrefix: "2001:db8::25/128",
+  ipv4Address: "192.0.2.25",
+};
 
 /** Where the records go. Forward records need `cloudflare`; the PTR needs `reverseZoneId` or a Hetzner server. */
 export interface MailDnsCloudflareArgs {
@@ -16,6 +32,7 @@ export interface MailDnsCloudflareArgs {
   /**
    * The Cloudflare zone id of the routed prefix's `ip6.arpa` zone. Hurricane Electric delegates a routed
    * prefix's reverse zone to the nameservers you enter on its site: point them at this Cloudflare zone.
+   * Unused by a host that sends over IPv4 only (it has no IPv6 PTR).
    */
   reverseZoneId?: pulumi.Input<string>;
 }
@@ -26,10 +43,20 @@ export interface MailDnsArgs {
   zone: string;
   /** The mail host's FQDN: AAAA owner, PTR target and MTA host name, so that FCrDNS holds. */
   hostName: string;
-  /** The SMTP source address. */
-  smtpAddress: pulumi.Input<string>;
-  /** The dedicated /64; SPF authorizes it (or just the SMTP address with `spfAuthorize: "address"`). */
-  dedicatedPrefix: pulumi.Input<string>;
+  /**
+   * Whether the host sends mail over IPv6 (default `true`): then `smtpAddress` and `dedicatedPrefix` are
+   * required and AAAA, PTR and SPF `ip6:` are published. `false` publishes A, MX and SPF `ip4:` only (a host
+   * without a dedicated /64), needs `ipv4Address` and `cloudflare`, and takes no IPv6 address.
+   */
+  sendsOverIpv6?: boolean;
+  /** The SMTP source address; required when sending over IPv6. */
+  smtpAddress?: pulumi.Input<string>;
+  /**
+   * The dedicated /64; SPF authorizes it (or just the SMTP address with `spfAuthorize: "address"`). Required
+   * when sending over IPv6.
+   */
+  dedicatedPrefix?: pulumi.Input<string>;
+  /** The host's public IPv4 (A and SPF `ip4:`); required when sending over IPv4 only. */
   ipv4Address?: pulumi.Input<string>;
   /** `prefix` (default) authorizes the whole /64 in SPF, `address` only the SMTP address. */
   spfAuthorize?: "prefix" | "address";
@@ -45,60 +72,48 @@ export interface MailDnsArgs {
   /** TTL of the AAAA record; a low one (300) while rolling IPv6 out lets you withdraw it fast. */
   aaaaTtl?: number;
   cloudflare?: MailDnsCloudflareArgs;
-  /** Set the SMTP address's PTR with Hetzner's `Rdns` on this server. */
+  /** Set the SMTP address's PTR with Hetzner's `Rdns` on this server (only when sending over IPv6). */
   hetznerServerId?: pulumi.Input<number>;
   allowDocumentationPrefixes?: boolean;
 }
 
 /**
+ * The addresses the records are planned from: each a plain value, or {@link NOT_YET_KNOWN} while it is the
+ * output of another resource (a droplet's IPv4, a Hetzner server's /64).
+ */
+export interface MailDnsAddresses {
+  readonly smtpAddress: Known<string | undefined>;
+  readonly dedicatedPrefix: Known<string | undefined>;
+  readonly ipv4Address: Known<string | undefined>;
+}
+
+/**
  * The DNS that makes IPv6 mail deliverable: A, AAAA, MX and SPF in Cloudflare, and the PTR of the SMTP
  * address (in a Cloudflare `ip6.arpa` zone for tunnel prefixes, or Hetzner `Rdns`), all from one plan
- * ({@link planMailDns}) so that forward and reverse names agree.
+ * ({@link planMailDns}) so that forward and reverse names agree. With `sendsOverIpv6: false` it publishes
+ * the same plan's IPv4-only records: A, MX and SPF `ip4:`.
  */
 export class MailDns extends pulumi.ComponentResource {
   /** The planned records (also handed to the lab's DNS server). */
   readonly records: pulumi.Output<DnsRecordPlan[]>;
   readonly spfRecord: pulumi.Output<string>;
-  readonly ptrName: pulumi.Output<string>;
+  /** The PTR owner name of the SMTP address; undefined for a host that sends over IPv4 only. */
+  readonly ptrName: pulumi.Output<string | undefined>;
   readonly cloudflareRecords: cloudflare.DnsRecord[] = [];
   readonly rdns?: hcloud.Rdns;
 
   constructor(name: string, args: MailDnsArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = new ConfigProblems();
-    const known = isPlain(args.smtpAddress) && isPlain(args.dedicatedPrefix) && isPlain(args.ipv4Address);
-    try {
-      planRecords(
-        args,
-        name,
-        known ? (args.smtpAddress as string) : PLACEHOLDER_ADDRESS,
-        known ? (args.dedicatedPrefix as string) : `${PLACEHOLDER_ADDRESS}/128`,
-        known ? (args.ipv4Address as string | undefined) : undefined,
-        known ? args.allowDocumentationPrefixes : true,
-      );
-    } catch (error) {
-      if (!(error instanceof InvalidConfigError)) throw error;
-      problems.addAll(error.problems);
-    }
-    if (args.cloudflare === undefined && args.hetznerServerId === undefined) {
-      problems.add(
-        "cloudflare",
-        undefined,
-        "no DNS provider is configured",
-        "set cloudflare.zoneId (and reverseZoneId for the PTR), or hetznerServerId",
-      );
-    }
+    problems.addAll(checkMailDnsArgs(args, name));
     problems.throwIfAny("MailDns", name);
     super(TYPE, name, {}, opts);
 
-    this.records = pulumi
-      .all([args.smtpAddress, args.dedicatedPrefix, args.ipv4Address])
-      .apply(([smtp, prefix, ipv4]) =>
-        planRecords(args, name, smtp, prefix, ipv4, args.allowDocumentationPrefixes),
-      );
-    this.spfRecord = this.records.apply((rs) =>
-      unquoteTxt(rs.find((r) => r.type === "TXT" && r.name === args.zone.toLowerCase())?.content ?? ""),
-    );
-    this.ptrName = pulumi.output(args.smtpAddress).apply(ptrOwnerName);
+    const sendsOverIpv6 = args.sendsOverIpv6 ?? true;
+    this.records = planMailDnsRecords(args, "MailDns", name);
+    this.spfRecord = this.records.apply((rs) => spfRecordOf(rs, args.zone));
+    this.ptrName = sendsOverIpv6
+      ? pulumi.output(args.smtpAddress as pulumi.Input<string>).apply(ptrOwnerName)
+      : pulumi.output(undefined);
 
     const pick = (type: DnsRecordPlan["type"], recordName?: string) =>
       this.records.apply((rs) => {
@@ -109,10 +124,8 @@ export class MailDns extends pulumi.ComponentResource {
     const zone = args.zone.toLowerCase();
     const hostName = args.hostName.toLowerCase();
     if (args.cloudflare) {
-      const forward: [string, DnsRecordPlan["type"], string][] = [
-        ["aaaa", "AAAA", hostName],
-        ["spf", "TXT", zone],
-      ];
+      const forward: [string, DnsRecordPlan["type"], string][] = [["spf", "TXT", zone]];
+      if (sendsOverIpv6) forward.unshift(["aaaa", "AAAA", hostName]);
       if (args.ipv4Address !== undefined) forward.push(["a", "A", hostName]);
       if (args.mx ?? true) forward.push(["mx", "MX", zone]);
       if (hostName !== zone) forward.push(["helo-spf", "TXT", hostName]);
@@ -121,21 +134,118 @@ export class MailDns extends pulumi.ComponentResource {
           cloudflareRecord(`${name}-${role}`, args.cloudflare.zoneId, pick(type, recordName), this),
         );
       }
-      if (args.cloudflare.reverseZoneId !== undefined) {
+      if (sendsOverIpv6 && args.cloudflare.reverseZoneId !== undefined) {
         this.cloudflareRecords.push(
           cloudflareRecord(`${name}-ptr`, args.cloudflare.reverseZoneId, pick("PTR"), this),
         );
       }
     }
-    if (args.hetznerServerId !== undefined) {
+    if (sendsOverIpv6 && args.hetznerServerId !== undefined) {
       this.rdns = new hcloud.Rdns(
         `${name}-ptr`,
-        { serverId: args.hetznerServerId, ipAddress: pulumi.output(args.smtpAddress), dnsPtr: hostName },
+        {
+          serverId: args.hetznerServerId,
+          ipAddress: pulumi.output(args.smtpAddress as string),
+          dnsPtr: hostName,
+        },
         { parent: this },
       );
     }
     this.registerOutputs({ records: this.records, spfRecord: this.spfRecord, ptrName: this.ptrName });
   }
+}
+
+/**
+ * Checks {@link MailDnsArgs} before anything is registered: the whole plan, with stand-ins for addresses that
+ * are not known yet (`addresses` says which; by default every address given as an output), and that a
+ * provider takes the records. Problems are named by this component's fields.
+ */
+export function checkMailDnsArgs(
+  args: MailDnsArgs,
+  name: string,
+  addresses: MailDnsAddresses = {
+    smtpAddress: knownValue(args?.smtpAddress),
+    dedicatedPrefix: knownValue(args?.dedicatedPrefix),
+    ipv4Address: knownValue(args?.ipv4Address),
+  },
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const sendsOverIpv6 = args?.sendsOverIpv6 ?? true;
+  // The SMTP address and the /64 are checked against each other: while either is unknown, both stand in.
+  const ipv6Known = addresses.smtpAddress !== NOT_YET_KNOWN && addresses.dedicatedPrefix !== NOT_YET_KNOWN;
+  const resolve = (key: keyof MailDnsAddresses): string | undefined => {
+    const value = addresses[key];
+    if (key === "ipv4Address") return value === NOT_YET_KNOWN ? STAND_IN.ipv4Address : value;
+    // Without IPv6 only the presence of an IPv6 address matters: it contradicts the mode.
+    if (sendsOverIpv6 === false) return value === NOT_YET_KNOWN ? "(an output of another resource)" : value;
+    return ipv6Known ? (value as string | undefined) : STAND_IN[key];
+  };
+  try {
+    planRecords(
+      args,
+      "MailDns",
+      name,
+      {
+        smtpAddress: resolve("smtpAddress"),
+        dedicatedPrefix: resolve("dedicatedPrefix"),
+        ipv4Address: resolve("ipv4Address"),
+      },
+      ipv6Known ? args?.allowDocumentationPrefixes : true,
+    );
+  } catch (error) {
+    if (!(error instanceof InvalidConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (args?.cloudflare === undefined && (sendsOverIpv6 === false || args?.hetznerServerId === undefined)) {
+    problems.push(
+      sendsOverIpv6 === false
+        ? {
+            field: "cloudflare",
+            value: undefined,
+            problem:
+              "is required for a host that sends over IPv4 only: its A, MX and SPF records are published there (hetznerServerId sets only the PTR of an IPv6 SMTP address)",
+            fix: "set cloudflare.zoneId",
+          }
+        : {
+            field: "cloudflare",
+            value: undefined,
+            problem: "no DNS provider is configured",
+            fix: "set cloudflare.zoneId (and reverseZoneId for the PTR), or hetznerServerId",
+          },
+    );
+  }
+  return problems;
+}
+
+/**
+ * The records {@link MailDns} publishes for `args`, planned once its addresses are known. A MailServer without
+ * a DNS provider outputs them for you to publish, so they are the very records MailDns would publish.
+ *
+ * @throws {@link InvalidConfigError} (in the output) naming `component`, when a resolved address is invalid.
+ */
+export function planMailDnsRecords(
+  args: MailDnsArgs,
+  component: string,
+  name: string,
+): pulumi.Output<DnsRecordPlan[]> {
+  return pulumi
+    .all([args.smtpAddress, args.dedicatedPrefix, args.ipv4Address])
+    .apply(([smtpAddress, dedicatedPrefix, ipv4Address]) =>
+      planRecords(
+        args,
+        component,
+        name,
+        // An output that resolves empty (a host without IPv4) means "none".
+        { smtpAddress, dedicatedPrefix, ipv4Address: ipv4Address || undefined },
+        args.allowDocumentationPrefixes,
+      ),
+    );
+}
+
+/** The SPF record of the zone in planned records, its TXT strings joined as receivers join them. */
+export function spfRecordOf(records: readonly DnsRecordPlan[], zone: string): string {
+  const txt = records.find((r) => r.type === "TXT" && r.name === zone.toLowerCase());
+  return txt ? unquoteTxt(txt.content) : "";
 }
 
 /**
@@ -145,46 +255,42 @@ export class MailDns extends pulumi.ComponentResource {
  */
 function planRecords(
   args: MailDnsArgs,
+  component: string,
   name: string,
-  smtpAddress: string,
-  dedicatedPrefix: string,
-  ipv4: string | undefined,
+  addresses: { smtpAddress?: string; dedicatedPrefix?: string; ipv4Address?: string },
   allowDocumentation: boolean | undefined,
 ): DnsRecordPlan[] {
+  const byAddress = (args?.sendsOverIpv6 ?? true) !== false && args?.spfAuthorize === "address";
   try {
-    return planMailDns(toSpec(args, smtpAddress, dedicatedPrefix, ipv4, allowDocumentation), "MailDns", name);
+    return planMailDns(toSpec(args, addresses, byAddress, allowDocumentation), component, name);
   } catch (error) {
     if (!(error instanceof InvalidConfigError)) throw error;
     const problems = error.problems.flatMap((p) =>
-      p.field !== "spfIpv6"
-        ? [p]
-        : args.spfAuthorize === "address"
-          ? []
-          : [{ ...p, field: "dedicatedPrefix" }],
+      p.field !== "spfIpv6" ? [p] : byAddress ? [] : [{ ...p, field: "dedicatedPrefix" }],
     );
-    throw new InvalidConfigError("MailDns", name, problems.length > 0 ? problems : error.problems);
+    throw new InvalidConfigError(component, name, problems.length > 0 ? problems : error.problems);
   }
 }
 
 function toSpec(
   args: MailDnsArgs,
-  smtpAddress: string,
-  dedicatedPrefix: string,
-  ipv4: string | undefined,
-  allowDocumentation?: boolean,
-) {
+  addresses: { smtpAddress?: string; dedicatedPrefix?: string; ipv4Address?: string },
+  byAddress: boolean,
+  allowDocumentation: boolean | undefined,
+): MailDnsSpec {
   return {
-    zone: args.zone,
-    hostName: args.hostName,
-    smtpAddress,
-    spfIpv6: args.spfAuthorize === "address" ? smtpAddress : dedicatedPrefix,
-    ipv4Address: ipv4,
-    spfMechanisms: args.spfMechanisms,
-    spfAll: args.spfAll,
-    mx: args.mx,
-    mxPriority: args.mxPriority,
-    ttl: args.ttl,
-    aaaaTtl: args.aaaaTtl,
+    zone: args?.zone,
+    hostName: args?.hostName,
+    sendsOverIpv6: args?.sendsOverIpv6,
+    smtpAddress: addresses.smtpAddress,
+    spfIpv6: byAddress ? addresses.smtpAddress : addresses.dedicatedPrefix,
+    ipv4Address: addresses.ipv4Address,
+    spfMechanisms: args?.spfMechanisms,
+    spfAll: args?.spfAll,
+    mx: args?.mx,
+    mxPriority: args?.mxPriority,
+    ttl: args?.ttl,
+    aaaaTtl: args?.aaaaTtl,
     allowDocumentation,
   };
 }

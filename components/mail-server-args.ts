@@ -1,21 +1,13 @@
 import { DigitalOceanHostArgs, checkDigitalOceanHostArgs } from "./digitalocean-host";
 import { HetznerHostArgs, checkHetznerHostArgs } from "./hetzner-host";
 import { ExistingHostArgs, checkExistingHostArgs } from "./existing-host";
-import { HeTunnelSettings, checkTunnelSettings } from "./he-tunnel-args";
+import { HeTunnelSettings, checkSmtpInterfaceId, checkTunnelSettings } from "./he-tunnel-args";
 import { FirewallSettings, checkFirewallSettings } from "./firewall-settings";
 import { MtaSettings, checkMtaSettings } from "./mta-settings";
 import { MailDnsCloudflareArgs } from "./mail-dns";
 import { checkHostName } from "./host-args-check";
 import { HostTransport } from "./host-script-command";
-import {
-  PREFIX_SOURCES,
-  prefixOwnership,
-  ConfigProblem,
-  DEFAULT_SMTP_INTERFACE_ID,
-  ipv6ToBigInt,
-  isDomainName,
-  isIpv6Address,
-} from "./net";
+import { PREFIX_SOURCES, prefixOwnership, ConfigProblem, isDomainName } from "./net";
 
 /** DNS settings of a {@link MailServer}. */
 export interface MailServerDnsSettings {
@@ -186,17 +178,6 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
       fix: "give the host's public IPv4 address (and tunnel.localIpv4 when the host is behind NAT)",
     });
   }
-  const interfaceId = args?.smtpInterfaceId;
-  if (
-    interfaceId !== undefined &&
-    (typeof interfaceId !== "string" || !isIpv6Address(interfaceId) || ipv6ToBigInt(interfaceId) === 0n)
-  ) {
-    problems.push({
-      field: "smtpInterfaceId",
-      value: interfaceId,
-      problem: "is neither an interface id (such as ::25) nor an IPv6 address",
-      fix: `use e.g. "${DEFAULT_SMTP_INTERFACE_ID}", or a full address inside the dedicated /64`,
-    });
-  }
+  problems.push(...checkSmtpInterfaceId(args?.smtpInterfaceId, "smtpInterfaceId"));
   return problems;
 }

@@ -3,7 +3,7 @@ import { types } from "@pulumi/command";
 import { DigitalOceanHost } from "./digitalocean-host";
 import { HetznerHost } from "./hetzner-host";
 import { ExistingHost } from "./existing-host";
-import { resolveTunnel, ResolvedTunnel } from "./he-tunnel-args";
+import { checkSmtpAddressOf, resolveTunnel, ResolvedTunnel } from "./he-tunnel-args";
 import {
   endpointUpdateSection,
   endpointUpdateStdin,
@@ -13,7 +13,14 @@ import {
 } from "./he-tunnel";
 import { firewallSpec } from "./host-firewall";
 import { mtaSection } from "./mta-binding";
-import { MailDns } from "./mail-dns";
+import {
+  checkMailDnsArgs,
+  MailDns,
+  MailDnsAddresses,
+  MailDnsArgs,
+  planMailDnsRecords,
+  spfRecordOf,
+} from "./mail-dns";
 import { checkMailServerArgs, MailServerArgs } from "./mail-server-args";
 import { HostScriptCommands, registerHostScript } from "./host-script-command";
 import { claimDedicatedPrefix } from "./prefix-claims";
@@ -29,16 +36,16 @@ import {
   tunnelRemoveSection,
 } from "./host-config";
 import {
-  checkSmtpAddressInPrefix,
+  ConfigProblem,
   ConfigProblems,
   DEFAULT_SMTP_INTERFACE_ID,
   DnsRecordPlan,
   InvalidConfigError,
   PrefixSource,
-  planMailDns,
   ptrOwnerName,
   serviceAddress,
 } from "./net";
+import { knownValue, NOT_YET_KNOWN } from "./known-input";
 
 const TYPE = "ipv6-mail:index:MailServer";
 
@@ -94,8 +101,23 @@ export class MailServer extends pulumi.ComponentResource {
       problems.addAll(
         claimDedicatedPrefix(staticPrefix, hostName, tunnel ? "tunnel.routedPrefix" : "existing.ipv6Prefix"),
       );
-      problems.addAll(smtpAddressProblems(staticPrefix, interfaceId));
+      problems.addAll(checkSmtpAddressOf(staticPrefix, interfaceId, "smtpInterfaceId"));
     }
+    problems.throwIfAny("MailServer", name);
+    // The DNS settings are checked by the plan that publishes them, before the host is registered; addresses
+    // that only the host's creation decides stand in until then.
+    const sendsOverIpv6 = !args.smtpOverIpv4Only;
+    problems.addAll(
+      dnsSettingsProblems(mailDnsArgs(args, hostName, {}), name, {
+        smtpAddress: !sendsOverIpv6
+          ? undefined
+          : staticPrefix !== undefined
+            ? serviceAddress(staticPrefix, interfaceId)
+            : NOT_YET_KNOWN,
+        dedicatedPrefix: !sendsOverIpv6 ? undefined : (staticPrefix ?? NOT_YET_KNOWN),
+        ipv4Address: args.existing ? knownValue(args.existing.ipv4Address) : NOT_YET_KNOWN,
+      }),
+    );
     problems.throwIfAny("MailServer", name);
     super(TYPE, name, {}, opts);
     this.hostName = hostName;
@@ -130,7 +152,7 @@ export class MailServer extends pulumi.ComponentResource {
         : pulumi.output(host.ipv6Prefix as pulumi.Output<string | undefined>);
     this.smtpAddress = this.dedicatedPrefix.apply((prefix) => {
       if (prefix === undefined || prefix === "") return undefined;
-      const found = smtpAddressProblems(prefix, interfaceId);
+      const found = checkSmtpAddressOf(prefix, interfaceId, "smtpInterfaceId");
       if (found.length > 0) throw new InvalidConfigError("MailServer", name, found);
       return serviceAddress(prefix, interfaceId);
     });
@@ -160,62 +182,27 @@ export class MailServer extends pulumi.ComponentResource {
       this,
     );
 
-    const dnsArgs = args.dns ?? {};
-    const publishes = dnsArgs.cloudflare !== undefined || host instanceof HetznerHost;
-    if (!args.smtpOverIpv4Only && publishes) {
-      this.dns = new MailDns(
-        name,
-        {
-          zone: args.zone,
-          hostName,
-          smtpAddress: this.smtpAddress as pulumi.Output<string>,
-          dedicatedPrefix: this.dedicatedPrefix as pulumi.Output<string>,
-          // An existing IPv6-only host has no IPv4: no A record (MailDns registers one whenever it is given).
-          ipv4Address:
-            host instanceof ExistingHost && args.existing?.ipv4Address === undefined
-              ? undefined
-              : (host.ipv4Address as pulumi.Input<string>),
-          spfAuthorize: dnsArgs.spfAuthorize,
-          spfMechanisms: dnsArgs.spfMechanisms,
-          spfAll: dnsArgs.spfAll,
-          mx: dnsArgs.mx,
-          mxPriority: dnsArgs.mxPriority,
-          ttl: dnsArgs.ttl,
-          aaaaTtl: dnsArgs.aaaaTtl,
-          cloudflare: dnsArgs.cloudflare,
-          hetznerServerId: host instanceof HetznerHost ? host.serverId : undefined,
-          allowDocumentationPrefixes: args.allowDocumentationPrefixes,
-        },
-        { ...child, dependsOn: [this.hostCommands.confirm ?? this.hostCommands.apply] },
-      );
+    const dns = mailDnsArgs(args, hostName, {
+      smtpAddress: this.smtpAddress as pulumi.Output<string>,
+      dedicatedPrefix: this.dedicatedPrefix as pulumi.Output<string>,
+      // An existing IPv6-only host has no IPv4: no A record (MailDns registers one whenever it is given).
+      ipv4Address:
+        host instanceof ExistingHost && args.existing?.ipv4Address === undefined
+          ? undefined
+          : (host.ipv4Address as pulumi.Input<string>),
+      hetznerServerId: host instanceof HetznerHost ? host.serverId : undefined,
+    });
+    if (dns.cloudflare !== undefined || dns.hetznerServerId !== undefined) {
+      this.dns = new MailDns(name, dns, {
+        ...child,
+        dependsOn: [this.hostCommands.confirm ?? this.hostCommands.apply],
+      });
       this.dnsRecords = this.dns.records;
       this.spfRecord = this.dns.spfRecord;
     } else {
-      this.dnsRecords = pulumi
-        .all([this.smtpAddress, this.dedicatedPrefix, this.ipv4Address])
-        .apply(([smtp, prefix, ipv4]) =>
-          smtp === undefined || prefix === undefined
-            ? []
-            : planMailDns(
-                {
-                  zone: args.zone,
-                  hostName,
-                  smtpAddress: smtp,
-                  spfIpv6: dnsArgs.spfAuthorize === "address" ? smtp : prefix,
-                  ipv4Address: ipv4 || undefined,
-                  spfMechanisms: dnsArgs.spfMechanisms,
-                  spfAll: dnsArgs.spfAll,
-                  mx: dnsArgs.mx,
-                  mxPriority: dnsArgs.mxPriority,
-                  ttl: dnsArgs.ttl,
-                  aaaaTtl: dnsArgs.aaaaTtl,
-                  allowDocumentation: args.allowDocumentationPrefixes,
-                },
-                "MailServer",
-                name,
-              ),
-        );
-      this.spfRecord = this.dnsRecords.apply((rs) => spfOf(rs, args.zone));
+      // Nowhere to publish: the same plan, output for the user to publish.
+      this.dnsRecords = planMailDnsRecords(dns, "MailServer", name);
+      this.spfRecord = this.dnsRecords.apply((rs) => spfRecordOf(rs, args.zone));
     }
 
     this.registerOutputs({
@@ -229,30 +216,62 @@ export class MailServer extends pulumi.ComponentResource {
       ipv4Address: this.ipv4Address,
       hostFirewall: true,
       allowDocumentationPrefixes: args.allowDocumentationPrefixes ?? false,
+      // Says outright that no IPv6 SMTP source exists, so a policy need not infer it from a missing address.
+      smtpOverIpv4Only: args.smtpOverIpv4Only ?? false,
       sageCertified: tunnel?.sageCertified,
       dnsRecords: this.dnsRecords,
     });
   }
 }
 
-function smtpAddressProblems(prefix: string, interfaceId: string) {
-  try {
-    return checkSmtpAddressInPrefix(serviceAddress(prefix, interfaceId), prefix, "smtpInterfaceId");
-  } catch (error) {
-    return [
-      {
-        field: "smtpInterfaceId",
-        value: interfaceId,
-        problem: (error as Error).message,
-        fix: `use e.g. "${DEFAULT_SMTP_INTERFACE_ID}"`,
-      },
-    ];
-  }
+/**
+ * The {@link MailDns} arguments of a mail server: one set of DNS settings, published by MailDns when a provider
+ * is configured (Cloudflare, or Hetzner's Rdns for the IPv6 PTR) and only planned otherwise. A host that
+ * sends over IPv4 only gets the plan's IPv4-only records (A, MX, SPF `ip4:`) and no IPv6 address or PTR.
+ */
+function mailDnsArgs(
+  args: MailServerArgs,
+  hostName: string,
+  resolved: Pick<MailDnsArgs, "smtpAddress" | "dedicatedPrefix" | "ipv4Address" | "hetznerServerId">,
+): MailDnsArgs {
+  const settings = args.dns ?? {};
+  const sendsOverIpv6 = !args.smtpOverIpv4Only;
+  return {
+    zone: args.zone,
+    hostName,
+    sendsOverIpv6,
+    smtpAddress: sendsOverIpv6 ? resolved.smtpAddress : undefined,
+    dedicatedPrefix: sendsOverIpv6 ? resolved.dedicatedPrefix : undefined,
+    ipv4Address: resolved.ipv4Address,
+    spfAuthorize: settings.spfAuthorize,
+    spfMechanisms: settings.spfMechanisms,
+    spfAll: settings.spfAll,
+    mx: settings.mx,
+    mxPriority: settings.mxPriority,
+    ttl: settings.ttl,
+    aaaaTtl: settings.aaaaTtl,
+    cloudflare: settings.cloudflare,
+    // Hetzner's Rdns carries the PTR of the IPv6 SMTP address; the IPv4 PTR is HetznerHost's.
+    hetznerServerId: sendsOverIpv6 ? resolved.hetznerServerId : undefined,
+    allowDocumentationPrefixes: args.allowDocumentationPrefixes,
+  };
 }
 
-function spfOf(records: readonly DnsRecordPlan[], zone: string): string {
-  const txt = records.find((r) => r.type === "TXT" && r.name === zone.toLowerCase());
-  return txt ? txt.content.split(/"\s*"/).join("").replace(/^"|"$/g, "") : "";
+/** MailDns fields that are MailServer's `dns` settings. */
+const DNS_SETTINGS = ["spfAuthorize", "spfMechanisms", "spfAll", "mx", "mxPriority", "ttl", "aaaaTtl"];
+
+/**
+ * The plan's problems with a mail server's DNS settings, named by MailServer's fields. The SMTP address and
+ * the /64 are derived from the tunnel or the host and checked under those names already; whether a provider
+ * publishes is MailServer's choice, not a setting that can be wrong.
+ */
+function dnsSettingsProblems(dns: MailDnsArgs, name: string, addresses: MailDnsAddresses): ConfigProblem[] {
+  return checkMailDnsArgs(dns, name, addresses).flatMap((p): ConfigProblem[] => {
+    if (DNS_SETTINGS.includes(p.field)) return [{ ...p, field: `dns.${p.field}` }];
+    if (p.field === "ipv4Address") return [{ ...p, field: "existing.ipv4Address" }];
+    if (p.field === "zone" || p.field === "hostName") return [p];
+    return [];
+  });
 }
 
 /** Renders the host's apply, remove and confirm scripts once its addresses are known. */

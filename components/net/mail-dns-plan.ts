@@ -28,11 +28,21 @@ export interface MailDnsSpec {
   readonly zone: string;
   /** The mail host's FQDN; also its PTR target and Postfix `myhostname` (FCrDNS). */
   readonly hostName: string;
-  /** The SMTP source address of the dedicated /64. */
-  readonly smtpAddress: string;
-  /** What SPF authorizes for IPv6: the whole dedicated /64 (default) or just the SMTP address. */
-  readonly spfIpv6: string;
-  /** The host's IPv4 address, for A and SPF `ip4:`. */
+  /**
+   * Whether the host sends mail over IPv6. `true` (the default) plans the IPv6 records as well: the AAAA and
+   * the PTR of `smtpAddress`, and SPF `ip6:` for `spfIpv6`. `false` is the IPv4-only mode of a host without
+   * a dedicated /64 (MailServer's `smtpOverIpv4Only`): A, MX and SPF with `ip4:` only, so `ipv4Address` is
+   * required and the IPv6 fields are left out. A, MX and SPF are planned and validated alike in both modes.
+   */
+  readonly sendsOverIpv6?: boolean;
+  /** The SMTP source address of the dedicated /64; required when sending over IPv6, left out otherwise. */
+  readonly smtpAddress?: string;
+  /**
+   * What SPF authorizes for IPv6: the whole dedicated /64 or just the SMTP address; required when sending over
+   * IPv6, left out otherwise.
+   */
+  readonly spfIpv6?: string;
+  /** The host's IPv4 address, for A and SPF `ip4:`; required when the host sends over IPv4 only. */
   readonly ipv4Address?: string;
   /** Extra SPF mechanisms (e.g. `include:` of a relay), merged before `all`. */
   readonly spfMechanisms?: readonly string[];
@@ -45,7 +55,8 @@ export interface MailDnsSpec {
   readonly ttl?: number;
   /**
    * TTL of the AAAA record. Set it low (e.g. 300) while rolling IPv6 out, so IPv6 can be withdrawn fast if
-   * receivers reject it.
+   * receivers reject it. Still checked in the IPv4-only mode, where there is no AAAA to apply it to (a stack
+   * that withdraws IPv6 keeps its settings).
    */
   readonly aaaaTtl?: number;
   readonly allowDocumentation?: boolean;
@@ -61,7 +72,13 @@ export function isDomainName(text: unknown): text is string {
 /**
  * Plans the records that make a mail host deliverable over IPv6: A, AAAA, MX, SPF for the domain and for the
  * HELO name, and the PTR of the SMTP address pointing at the host name, so that forward-confirmed reverse
- * DNS holds (Gmail rejects IPv6 senders without it).
+ * DNS holds (Gmail rejects IPv6 senders without it). With `sendsOverIpv6: false` it plans the same A, MX and
+ * SPF (`ip4:` only) without any IPv6 record: a host that sends over IPv4 only still needs its domain's mail
+ * records, and must not announce an IPv6 address it doesn't send from.
+ *
+ * @example
+ * planMailDns({ zone: "example.org", hostName: "mx1.example.org", sendsOverIpv6: false, ipv4Address: "192.0.2.10" });
+ * // A mx1.example.org, MX example.org, TXT "v=spf1 ip4:192.0.2.10 -all" at example.org and mx1.example.org
  *
  * @throws {@link InvalidConfigError} naming every bad field.
  */
@@ -91,19 +108,34 @@ export function planMailDns(
       `use a name under ${zone}, e.g. mx1.${zone}`,
     );
   }
-  const smtpProblems = checkPublicIpv6Address(spec.smtpAddress, "smtpAddress", {
-    allowDocumentation: spec.allowDocumentation,
-  });
+  const sendsOverIpv6 = spec.sendsOverIpv6 ?? true;
+  if (typeof sendsOverIpv6 !== "boolean") {
+    problems.add(
+      "sendsOverIpv6",
+      spec.sendsOverIpv6,
+      "must be true or false",
+      "use true for a host that sends from its dedicated /64, false for one that sends over IPv4 only",
+    );
+  }
+  const smtpProblems =
+    sendsOverIpv6 === true
+      ? checkPublicIpv6Address(spec.smtpAddress, "smtpAddress", {
+          allowDocumentation: spec.allowDocumentation,
+        })
+      : [];
   problems.addAll(smtpProblems);
   if (spec.ipv4Address !== undefined && !isIpv4Address(spec.ipv4Address)) {
     problems.add(
       "ipv4Address",
       spec.ipv4Address,
       "is not an IPv4 address",
-      "give the host's public IPv4 address, or leave it unset",
+      sendsOverIpv6 === false
+        ? "give the host's public IPv4 address"
+        : "give the host's public IPv4 address, or leave it unset",
     );
   }
-  checkSpfIpv6(spec, smtpProblems.length === 0, problems);
+  if (sendsOverIpv6 === true) checkSpfIpv6(spec, smtpProblems.length === 0, problems);
+  else if (sendsOverIpv6 === false) checkIpv4Only(spec, problems);
   const ttl = spec.ttl ?? 3600;
   const aaaaTtl = spec.aaaaTtl ?? ttl;
   const ttls: [string, unknown][] = [["ttl", ttl]];
@@ -156,26 +188,56 @@ export function planMailDns(
   }
   problems.throwIfAny(component, resourceName);
 
+  // Checked above: with IPv6, smtpAddress and spfIpv6 are valid; without, they are absent.
+  const smtpAddress = sendsOverIpv6 ? parseIpv6Address(spec.smtpAddress as string) : undefined;
   const spf = buildSpfRecord({
     ipv4: spec.ipv4Address ? [parseIpv4Address(spec.ipv4Address)] : [],
-    ipv6: [spec.spfIpv6],
+    ipv6: smtpAddress !== undefined ? [spec.spfIpv6 as string] : [],
     mechanisms: spec.spfMechanisms,
     all: spec.spfAll,
   });
-  const smtpAddress = parseIpv6Address(spec.smtpAddress);
   const txt = splitTxt255(spf)
     .map((part) => `"${part}"`)
     .join(" ");
   const records: DnsRecordPlan[] = [];
   if (spec.ipv4Address)
     records.push({ type: "A", name: hostName, content: parseIpv4Address(spec.ipv4Address), ttl });
-  records.push({ type: "AAAA", name: hostName, content: smtpAddress, ttl: aaaaTtl });
+  if (smtpAddress !== undefined)
+    records.push({ type: "AAAA", name: hostName, content: smtpAddress, ttl: aaaaTtl });
   if (spec.mx ?? true)
     records.push({ type: "MX", name: zone, content: hostName, ttl, priority: mxPriority as number });
   records.push({ type: "TXT", name: zone, content: txt, ttl });
   if (hostName !== zone) records.push({ type: "TXT", name: hostName, content: txt, ttl });
-  records.push({ type: "PTR", name: ptrOwnerName(smtpAddress), content: hostName, ttl });
+  if (smtpAddress !== undefined)
+    records.push({ type: "PTR", name: ptrOwnerName(smtpAddress), content: hostName, ttl });
   return records;
+}
+
+/**
+ * Checks the IPv4-only mode: the IPv4 address is what the records publish, so it is required; IPv6 fields
+ * contradict the mode (publishing them would announce an address the host doesn't send from).
+ */
+function checkIpv4Only(spec: MailDnsSpec, problems: ConfigProblems): void {
+  if (spec.ipv4Address === undefined) {
+    problems.add(
+      "ipv4Address",
+      undefined,
+      "is required when the host sends over IPv4 only (sendsOverIpv6: false): A and SPF ip4: publish it",
+      "give the host's public IPv4 address",
+    );
+  }
+  for (const [field, value] of [
+    ["smtpAddress", spec.smtpAddress],
+    ["spfIpv6", spec.spfIpv6],
+  ] as const) {
+    if (value === undefined) continue;
+    problems.add(
+      field,
+      value,
+      "is given although sendsOverIpv6 is false, so no AAAA, PTR or SPF ip6: would publish it",
+      "remove it, or set sendsOverIpv6: true to send from the dedicated /64",
+    );
+  }
 }
 
 /** SPF must not authorize more than one site's allocation: a /48 is the most a tunnel broker routes to one user. */
@@ -203,11 +265,11 @@ function checkSpfIpv6(spec: MailDnsSpec, smtpAddressValid: boolean, problems: Co
       `is a /${cidr.prefix.length}, which authorizes addresses that are not yours to send as this domain`,
       "give the dedicated /64 or the SMTP address itself",
     );
-  } else if (smtpAddressValid && !prefixContainsAddress(cidr.prefix, spec.smtpAddress)) {
+  } else if (smtpAddressValid && !prefixContainsAddress(cidr.prefix, spec.smtpAddress as string)) {
     problems.add(
       "spfIpv6",
       spec.spfIpv6,
-      `does not cover smtpAddress ${parseIpv6Address(spec.smtpAddress)}, so SPF would fail for the mail it sends`,
+      `does not cover smtpAddress ${parseIpv6Address(spec.smtpAddress as string)}, so SPF would fail for the mail it sends`,
       "give the dedicated /64 that holds smtpAddress, or smtpAddress itself",
     );
   }

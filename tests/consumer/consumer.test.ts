@@ -2,7 +2,9 @@
  * The package as a consumer gets it: `npm pack` of the built repository, installed from the tarball into a
  * fresh project, a consumer program type-checked against it (strict) and run. Catches what the unit tests
  * cannot: files missing from (or leaking into) the tarball, broken `exports`, declarations that don't
- * compile, and dependencies that only resolve inside this repository.
+ * compile, and dependencies that only resolve inside this repository. The policy pack directory the README
+ * tells users to write (`fixture/mail-policy`, compared with the README verbatim) is installed from the
+ * tarball, type-checked, and, when the Pulumi CLI is built, loaded by a real `pulumi preview`.
  *
  * Needs `npx tsc -p .` first (the tarball ships `dist/`) and the npm registry or npm's cache; takes about a
  * minute. Run it with `node --test dist/tests/consumer/`.
@@ -26,6 +28,29 @@ interface PackageJson {
   exports: Record<string, string | { types?: string; default?: string }>;
 }
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as PackageJson;
+
+/** The policy pack directory the README tells users to write, and the config it shows. */
+const PACK_DIR = "mail-policy";
+const PACK_FILES = ["PulumiPolicy.yaml", "package.json", "index.ts"];
+const PACK_CONFIG = "policy-config.json";
+
+/** The Pulumi CLI that scripts/pulumi-engine.sh builds; the CLI test is skipped without it. */
+const ENGINE_BIN = path.join(ROOT, ".cache", "pulumi-engine", "bin");
+const PULUMI = path.join(ENGINE_BIN, "pulumi");
+
+/** A stack whose MailServer sends from DigitalOcean's shared /64 (the engine has no provider plugins here). */
+const SHARED_PREFIX_PROGRAM = `const pulumi = require("@pulumi/pulumi");
+class MailServer extends pulumi.ComponentResource {
+  constructor(name, outputs) { super("ipv6-mail:index:MailServer", name, {}, {}); this.registerOutputs(outputs); }
+}
+new MailServer("mail", {
+  hostName: "mx1.example.net",
+  dedicatedPrefix: "2a03:b0c0:3:d0::/64",
+  prefixSource: "digitalocean-native",
+  smtpAddress: "2a03:b0c0:3:d0::25",
+  hostFirewall: true,
+});
+`;
 
 interface Run {
   status: number | null;
@@ -72,13 +97,14 @@ describe("the packed package in a consumer project", () => {
   let project: string;
   let tarballFiles: string[];
   let tsc: string;
+  let tarball: string;
 
   before(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "ipv6-mail-consumer-"));
     const pack = mustRun("npm pack", "npm", ["pack", "--json", "--pack-destination", work], ROOT);
     const packed = (JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[])[0];
     tarballFiles = packed.files.map((f) => f.path).sort();
-    const tarball = path.join(work, packed.filename);
+    tarball = path.join(work, packed.filename);
     assert.ok(fs.existsSync(tarball), `npm pack wrote ${tarball}`);
 
     project = path.join(work, "consumer");
@@ -103,9 +129,7 @@ describe("the packed package in a consumer project", () => {
       ],
       project,
     );
-    for (const file of fs.readdirSync(FIXTURE)) {
-      fs.copyFileSync(path.join(FIXTURE, file), path.join(project, file));
-    }
+    fs.cpSync(FIXTURE, project, { recursive: true });
     tsc = path.join(project, "node_modules", "typescript", "bin", "tsc");
   });
 
@@ -233,4 +257,84 @@ describe("the packed package in a consumer project", () => {
     assert.equal(bad.passed, false, "a droplet sending from its shared /64 fails the pack");
     assert.ok(bad.rules.includes("smtp-from-dedicated-prefix"), bad.rules.join(", "));
   });
+
+  it("documents in the README the very policy pack directory and config tested here", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    for (const file of [...PACK_FILES.map((f) => path.join(PACK_DIR, f)), PACK_CONFIG]) {
+      const content = fs.readFileSync(path.join(FIXTURE, file), "utf8");
+      assert.ok(readme.includes(`\n${content}\`\`\``), `README.md shows ${file} as a code block, verbatim`);
+    }
+    const pack = JSON.parse(
+      fs.readFileSync(path.join(FIXTURE, PACK_DIR, "package.json"), "utf8"),
+    ) as PackageJson;
+    assert.deepEqual(
+      pack.dependencies,
+      {
+        "@pulumi/policy": PKG.dependencies["@pulumi/policy"],
+        "@pulumi/pulumi": PKG.dependencies["@pulumi/pulumi"],
+        "ipv6-mail": PKG.version,
+      },
+      "the pack depends on this version of the package and on the Pulumi versions it is built with",
+    );
+    assert.equal(pack.devDependencies.typescript, PKG.devDependencies.typescript);
+    assert.match(
+      readme,
+      /pulumi preview [^\n]*--policy-pack mail-policy --policy-pack-config policy-config\.json/,
+    );
+  });
+
+  it(
+    "blocks a preview through the real Pulumi CLI with that pack directory and config",
+    { skip: fs.existsSync(PULUMI) ? false : "the Pulumi CLI is not built (scripts/pulumi-engine.sh)" },
+    () => {
+      const packDir = path.join(project, PACK_DIR);
+      // As the README says: npm install in the pack directory (the tarball stands in for the registry).
+      mustRun(
+        "npm install (policy pack)",
+        "npm",
+        ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", tarball],
+        packDir,
+      );
+      // The consumer project becomes a Pulumi project too, so the preview runs as the README shows it.
+      fs.writeFileSync(
+        path.join(project, "Pulumi.yaml"),
+        "name: mail\nmain: stack.js\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n",
+      );
+      fs.writeFileSync(path.join(project, "stack.js"), SHARED_PREFIX_PROGRAM);
+      for (const dir of ["state", "home"]) fs.mkdirSync(path.join(work, dir));
+      const env = {
+        ...process.env,
+        PATH: `${ENGINE_BIN}:${process.env.PATH ?? ""}`,
+        PULUMI_HOME: path.join(work, "home"),
+        PULUMI_BACKEND_URL: `file://${path.join(work, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: "",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      };
+      const cli = (args: string[]): Run => {
+        const r = spawnSync(PULUMI, args, { cwd: project, env, encoding: "utf8", timeout: 240_000 });
+        if (r.error) throw r.error;
+        return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+      };
+      const init = cli(["stack", "init", "dev", "--non-interactive"]);
+      assert.equal(init.status, 0, describeRun("pulumi stack init", init));
+      const preview = cli([
+        "preview",
+        "--non-interactive",
+        "--policy-pack",
+        PACK_DIR,
+        "--policy-pack-config",
+        PACK_CONFIG,
+      ]);
+      const out = `${preview.stdout}\n${preview.stderr}`;
+      assert.notEqual(preview.status, 0, describeRun("pulumi preview must be blocked", preview));
+      assert.match(out, /ipv6-mail@v1\.0\.0 \(local: mail-policy\)/, "the pack is loaded from the directory");
+      assert.match(
+        out,
+        /\[mandatory\] \[severity: critical\] {2}smtp-from-dedicated-prefix {2}\(ipv6-mail:index:MailServer: mail\)/,
+      );
+      assert.match(out, /\[advisory\] \[severity: high\] {2}fcrdns-consistent/, "the config lowers a rule");
+      assert.doesNotMatch(out, /smtp-egress-unblocked/, "the config disables a rule");
+    },
+  );
 });

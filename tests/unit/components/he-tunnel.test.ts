@@ -1,7 +1,7 @@
 import { before, beforeEach, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { remote } from "@pulumi/command";
-import { commandConnection, HeTunnel, HeTunnelArgs } from "../../../components";
+import { commandConnection, HeTunnel, HeTunnelArgs, MailServer } from "../../../components";
 import { assertExplained } from "../net/problem-assertions";
 import {
   assertTree,
@@ -213,5 +213,83 @@ describe("HeTunnel", () => {
     assert.ok(caught instanceof Error);
     assert.match(caught.message, /^Invalid HeTunnel "second":/);
     assert.match(caught.message, /routedPrefix = "2001:470:1f0b:9a::\/64": overlaps .*mx1\.example\.org/);
+  });
+  for (const hostName of ["mx1", "", "mx_1.example.org", "mx1.example.org.", undefined]) {
+    it(`rejects the host name ${JSON.stringify(hostName) ?? "(not set)"} before registering anything`, async () => {
+      const error = await expectRejected(
+        env,
+        () => new HeTunnel("he", args({ hostName: hostName as string })),
+        "HeTunnel",
+        "he",
+      );
+      assert.deepEqual(
+        error.problems.map((p) => p.field),
+        ["hostName"],
+      );
+      assertExplained(error.problems, error.message, {
+        field: "hostName",
+        value: hostName,
+        mentions: ["not a fully qualified domain name"],
+        fix: '"mx1.example.org"',
+      });
+    });
+  }
+
+  it("reports a bad host name together with the tunnel's problems, as MailServer words it", async () => {
+    const error = await expectRejected(
+      env,
+      () => new HeTunnel("he", args({ hostName: "mail", mtu: 1500 })),
+      "HeTunnel",
+      "he",
+    );
+    assert.deepEqual(
+      error.problems.map((p) => p.field),
+      ["hostName", "mtu"],
+    );
+    const server = await expectRejected(
+      env,
+      () =>
+        new MailServer("mx", {
+          hostName: "mail",
+          zone: "example.org",
+          existing: { ssh: { host: PUBLIC_IPV4, privateKey: SSH_PRIVATE_KEY }, ipv4Address: PUBLIC_IPV4 },
+          tunnel: HE_TUNNEL,
+          firewall: { adminSources: ["198.51.100.7/32"] },
+        }),
+      "MailServer",
+      "mx",
+    );
+    const [tunnelProblem] = error.problems;
+    const [serverProblem] = server.problems.filter((p) => p.field === "hostName");
+    assert.deepEqual(tunnelProblem, serverProblem, "one check, one wording");
+  });
+
+  it("rejects an SMTP interface id that is no address, or lies outside the routed /64", async () => {
+    for (const [smtpInterfaceId, mention] of [
+      ["::zz", "neither an interface id"],
+      ["::", "neither an interface id"],
+      ["2001:470:1f0b:9b::25", "outside the dedicated prefix 2001:470:1f0b:9a::/64"],
+    ]) {
+      const error = await expectRejected(
+        env,
+        () => new HeTunnel("he", args({ smtpInterfaceId })),
+        "HeTunnel",
+        "he",
+      );
+      assertExplained(error.problems, error.message, {
+        field: "smtpInterfaceId",
+        value: smtpInterfaceId,
+        mentions: [mention],
+        fix: "::25",
+      });
+    }
+  });
+
+  it("claims the /64 under the host name as MailServer spells it (case does not make another host)", async () => {
+    await env.reset();
+    const upper = new HeTunnel("upper", args({ hostName: "MX1.Example.ORG" }));
+    const lower = new HeTunnel("lower", args({ hostName: "mx1.example.org" }));
+    assert.equal(upper.routedPrefix, lower.routedPrefix);
+    await env.settle();
   });
 });

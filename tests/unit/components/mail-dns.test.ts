@@ -227,4 +227,101 @@ describe("MailDns", () => {
       fix: "3600",
     });
   });
+  it("publishes A, MX and an ip4-only SPF, and no AAAA or PTR, for a host that sends over IPv4 only", async () => {
+    const dns = new MailDns(
+      "dns",
+      args({
+        sendsOverIpv6: false,
+        smtpAddress: undefined,
+        dedicatedPrefix: undefined,
+        // IPv6-only settings of a stack that withdrew IPv6: kept, with nothing to apply to.
+        hetznerServerId: 420001,
+        ipv4Address: pulumi.output("203.0.113.20"),
+      }),
+    );
+    const found = await records(env, dns);
+    assertTree(env, [
+      [TYPE, "dns"],
+      ...["a", "mx", "spf", "helo-spf"].map((role) => [RECORD, `dns-${role}`, [TYPE, "dns"]] as const),
+    ]);
+    const spf4 = "v=spf1 ip4:203.0.113.20 -all";
+    assert.deepEqual(
+      Object.fromEntries([...found].map(([n, r]) => [n, [r.zoneId, r.type, r.name, r.content, r.ttl]])),
+      {
+        "dns-a": ["zone-example-org", "A", "mx1.example.org", "203.0.113.20", 3600],
+        "dns-mx": ["zone-example-org", "MX", "example.org", "mx1.example.org", 3600],
+        "dns-spf": ["zone-example-org", "TXT", "example.org", `"${spf4}"`, 3600],
+        "dns-helo-spf": ["zone-example-org", "TXT", "mx1.example.org", `"${spf4}"`, 3600],
+      },
+    );
+    assert.equal(await valueOf(dns.spfRecord), spf4);
+    assert.equal(await valueOf(dns.ptrName), undefined);
+    assert.deepEqual(
+      (await valueOf(dns.records)).map((r) => r.type),
+      ["A", "MX", "TXT", "TXT"],
+    );
+    assert.equal(dns.rdns, undefined);
+  });
+
+  it("rejects an IPv4-only host without IPv4 or Cloudflare and with IPv6 addresses, registering nothing", async () => {
+    const error = await expectRejected(
+      env,
+      () =>
+        new MailDns(
+          "dns",
+          args({
+            sendsOverIpv6: false,
+            smtpAddress: pulumi.output(HE_SMTP_ADDRESS),
+            ipv4Address: undefined,
+            cloudflare: undefined,
+            hetznerServerId: 420001,
+          }),
+        ),
+      "MailDns",
+      "dns",
+    );
+    assert.deepEqual(
+      error.problems.map((p) => p.field),
+      ["ipv4Address", "smtpAddress", "dedicatedPrefix", "cloudflare"],
+    );
+    assertExplained(error.problems, error.message, {
+      field: "smtpAddress",
+      value: "(an output of another resource)",
+      mentions: ["sendsOverIpv6 is false"],
+      fix: "remove it",
+    });
+    assertExplained(error.problems, error.message, {
+      field: "dedicatedPrefix",
+      value: HE_ROUTED_64,
+      mentions: ["sendsOverIpv6 is false"],
+      fix: "remove it",
+    });
+    assertExplained(error.problems, error.message, {
+      field: "cloudflare",
+      mentions: ["IPv4 only", "A, MX and SPF"],
+      fix: "cloudflare.zoneId",
+    });
+  });
+
+  it("checks every other field while the addresses are outputs", async () => {
+    const error = await expectRejected(
+      env,
+      () =>
+        new MailDns(
+          "dns",
+          args({
+            smtpAddress: pulumi.output(HE_SMTP_ADDRESS),
+            ipv4Address: pulumi.output("203.0.113.20"),
+            hostName: "mx1.example.net",
+            ttl: 30,
+          }),
+        ),
+      "MailDns",
+      "dns",
+    );
+    assert.deepEqual(
+      error.problems.map((p) => p.field),
+      ["hostName", "ttl"],
+    );
+  });
 });

@@ -257,6 +257,52 @@ describe("MailServer on DigitalOcean with a Hurricane Electric tunnel", () => {
     assert.equal(env.get(COMMAND, "v4-host").inputs.stdin, undefined);
     assertNoPlainSecrets(env, SECRETS);
   });
+
+  it("publishes A, MX and an ip4-only SPF for an IPv4-only host, and no AAAA or PTR", async () => {
+    const server = await build(
+      env,
+      "v4",
+      digitalOceanMailServer({ tunnel: undefined, smtpOverIpv4Only: true }),
+    );
+    assertTree(env, [
+      [MAIL_SERVER, "v4"],
+      [DO_HOST, "v4", [MAIL_SERVER, "v4"]],
+      ["digitalocean:index/droplet:Droplet", "v4", [DO_HOST, "v4"]],
+      ["digitalocean:index/firewall:Firewall", "v4", [DO_HOST, "v4"]],
+      [COMMAND, "v4-host", [MAIL_SERVER, "v4"]],
+      [COMMAND, "v4-host-confirm", [MAIL_SERVER, "v4"]],
+      [MAIL_DNS, "v4", [MAIL_SERVER, "v4"]],
+      ...["a", "mx", "spf", "helo-spf"].map((role) => [RECORD, `v4-${role}`, [MAIL_DNS, "v4"]] as const),
+    ]);
+    const spf = `v=spf1 ip4:${DROPLET_IPV4} -all`;
+    assert.deepEqual(await valueOf(server.dnsRecords), [
+      { type: "A", name: "mx1.example.org", content: DROPLET_IPV4, ttl: 3600 },
+      { type: "MX", name: "example.org", content: "mx1.example.org", ttl: 3600, priority: 10 },
+      { type: "TXT", name: "example.org", content: `"${spf}"`, ttl: 3600 },
+      { type: "TXT", name: "mx1.example.org", content: `"${spf}"`, ttl: 3600 },
+    ]);
+    assert.equal(await valueOf(server.spfRecord), spf);
+    assert.equal(await valueOf(server.ptrName), undefined);
+    const published = Object.fromEntries(
+      env.ofType(RECORD).map((r) => {
+        const inputs = unwrap(r.inputs) as { zoneId: string; type: string; name: string; content: string };
+        return [r.name, [inputs.zoneId, inputs.type, inputs.name, inputs.content]];
+      }),
+    );
+    assert.deepEqual(published, {
+      "v4-a": ["zone-example-org", "A", "mx1.example.org", DROPLET_IPV4],
+      "v4-mx": ["zone-example-org", "MX", "example.org", "mx1.example.org"],
+      "v4-spf": ["zone-example-org", "TXT", "example.org", `"${spf}"`],
+      "v4-helo-spf": ["zone-example-org", "TXT", "mx1.example.org", `"${spf}"`],
+    });
+    assert.ok(
+      env.get(MAIL_DNS, "v4").dependencies.includes(env.get(COMMAND, "v4-host-confirm").urn),
+      "DNS is published once the host is configured",
+    );
+    const outputs = unwrap(env.get(MAIL_SERVER, "v4").outputs) as Record<string, unknown>;
+    assert.equal(outputs.smtpOverIpv4Only, true);
+    assert.equal(outputs.smtpAddress, undefined);
+  });
 });
 
 describe("MailServer on Hetzner Cloud", () => {
@@ -324,6 +370,44 @@ describe("MailServer on Hetzner Cloud", () => {
     assert.equal(env.ofType(RDNS).length, 2);
     const records = await valueOf(server.dnsRecords);
     assert.deepEqual(records.map((r) => r.type).sort(), ["A", "AAAA", "MX", "PTR", "TXT", "TXT"]);
+  });
+
+  it("over IPv4 only: Cloudflare gets A, MX and SPF, and no IPv6 PTR is set", async () => {
+    const server = await build(env, "hz4", hetznerMailServer({ smtpOverIpv4Only: true }));
+    assert.deepEqual(
+      env.ofType(RDNS).map((r) => r.name),
+      ["hz4-ipv4"],
+      "only the server's IPv4 PTR",
+    );
+    assert.deepEqual(
+      env
+        .ofType(RECORD)
+        .map((r) => r.name)
+        .sort(),
+      ["hz4-a", "hz4-helo-spf", "hz4-mx", "hz4-spf"],
+    );
+    assert.equal(await valueOf(server.spfRecord), `v=spf1 ip4:${HCLOUD_IPV4} -all`);
+    assert.equal(await valueOf(server.smtpAddress), undefined);
+  });
+
+  it("over IPv4 only without Cloudflare: nothing to publish, the records are still output", async () => {
+    const server = await build(env, "hz4", hetznerMailServer({ smtpOverIpv4Only: true, dns: undefined }));
+    assert.deepEqual(env.ofType(MAIL_DNS), []);
+    assert.deepEqual(env.ofType(RECORD), []);
+    assert.deepEqual(
+      env.ofType(RDNS).map((r) => r.name),
+      ["hz4-ipv4"],
+    );
+    const records = await valueOf(server.dnsRecords);
+    assert.deepEqual(
+      records.map((r) => [r.type, r.name, r.content]),
+      [
+        ["A", "mx2.example.org", HCLOUD_IPV4],
+        ["MX", "example.org", "mx2.example.org"],
+        ["TXT", "example.org", `"v=spf1 ip4:${HCLOUD_IPV4} -all"`],
+        ["TXT", "mx2.example.org", `"v=spf1 ip4:${HCLOUD_IPV4} -all"`],
+      ],
+    );
   });
 });
 
@@ -552,6 +636,61 @@ describe("MailServer rejects invalid configurations before registering anything"
       fields.join(", "),
     );
     for (const secret of SECRETS) assert.ok(!error.message.includes(secret));
+  });
+
+  it("DNS settings the plan refuses, before the host is registered", async () => {
+    const error = await reject(
+      hetznerMailServer({
+        hostName: "mx2.example.net",
+        dns: { cloudflare: { zoneId: "zone-example-org" }, ttl: 30, spfAll: "+all" as "-all" },
+      }),
+    );
+    assert.deepEqual(
+      error.problems.map((p) => p.field),
+      ["hostName", "dns.ttl", "dns.spfAll"],
+    );
+    assertExplained(error.problems, error.message, {
+      field: "hostName",
+      value: "mx2.example.net",
+      mentions: ["not inside the zone example.org"],
+      fix: "mx1.example.org",
+    });
+    assertExplained(error.problems, error.message, {
+      field: "dns.ttl",
+      value: 30,
+      mentions: ["60 to 86400"],
+      fix: "3600",
+    });
+  });
+
+  it("the same DNS settings when the host sends over IPv4 only", async () => {
+    const error = await reject(
+      digitalOceanMailServer({
+        tunnel: undefined,
+        smtpOverIpv4Only: true,
+        dns: { cloudflare: { zoneId: "zone-example-org" }, mxPriority: 70000, spfMechanisms: ["foo:bar"] },
+      }),
+    );
+    assert.deepEqual(
+      error.problems.map((p) => p.field),
+      ["dns.mxPriority", "dns.spfMechanisms"],
+    );
+  });
+
+  it("an existing host sending over IPv4 only without an IPv4 address", async () => {
+    const error = await reject({
+      hostName: "mx3.example.org",
+      zone: "example.org",
+      existing: { ssh: { host: "mx3.example.org", privateKey: SSH_PRIVATE_KEY } },
+      smtpOverIpv4Only: true,
+      firewall: { adminSources: [ADMIN_IPV4] },
+      dns: { cloudflare: { zoneId: "zone-example-org" } },
+    });
+    assertExplained(error.problems, error.message, {
+      field: "existing.ipv4Address",
+      mentions: ["required when the host sends over IPv4 only"],
+      fix: "public IPv4 address",
+    });
   });
 
   it("a second mail host on a /64 another host of the stack already sends from", async () => {

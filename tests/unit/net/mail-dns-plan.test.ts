@@ -9,10 +9,11 @@ import {
   DnsRecordPlan,
   isDomainName,
   MailDnsSpec,
+  parseSpf,
   planMailDns,
   spfAuthorizesIpv6,
 } from "../../../components/net";
-import { catchInvalidConfig } from "./problem-assertions";
+import { assertExplained, catchInvalidConfig } from "./problem-assertions";
 
 const TYPICAL: MailDnsSpec = {
   zone: "example.org",
@@ -173,6 +174,161 @@ describe("planMailDns", () => {
     const error = catchInvalidConfig(() => planMailDns({ ...TYPICAL, ttl: 1 }));
     assert.equal(error.component, "MailDns");
     assert.equal(error.resourceName, "mx1.example.org");
+  });
+});
+
+describe("planMailDns for a host that sends over IPv4 only", () => {
+  const IPV4_ONLY: MailDnsSpec = {
+    zone: "example.org",
+    hostName: "mx1.example.org",
+    sendsOverIpv6: false,
+    ipv4Address: "192.0.2.10",
+    spfMechanisms: ["include:_spf.relay.example"],
+  };
+  const SPF4 = '"v=spf1 ip4:192.0.2.10 include:_spf.relay.example -all"';
+
+  it("plans A, MX and an ip4-only SPF for the domain and the HELO name, and nothing of IPv6", () => {
+    assert.deepEqual(planMailDns(IPV4_ONLY), [
+      { type: "A", name: "mx1.example.org", content: "192.0.2.10", ttl: 3600 },
+      { type: "MX", name: "example.org", content: "mx1.example.org", ttl: 3600, priority: 10 },
+      { type: "TXT", name: "example.org", content: SPF4, ttl: 3600 },
+      { type: "TXT", name: "mx1.example.org", content: SPF4, ttl: 3600 },
+    ]);
+  });
+
+  it("is the IPv6 plan without AAAA, PTR and ip6: (one plan, two modes)", () => {
+    const withIpv6 = planMailDns(TYPICAL).filter((r) => r.type !== "AAAA" && r.type !== "PTR");
+    const withoutIpv6 = planMailDns({ ...IPV4_ONLY, aaaaTtl: TYPICAL.aaaaTtl });
+    assert.deepEqual(
+      withoutIpv6,
+      withIpv6.map((r) =>
+        r.type === "TXT" ? { ...r, content: r.content.replace(" ip6:2001:db8:25::/64", "") } : r,
+      ),
+    );
+    for (const txt of withoutIpv6.filter((r) => r.type === "TXT")) {
+      assert.deepEqual(
+        parseSpf(txtValue(txt.content)).terms.map((t) => t.name),
+        ["ip4", "include", "all"],
+        "no ip6 mechanism",
+      );
+    }
+    assert.deepEqual(
+      planMailDns({ ...TYPICAL, sendsOverIpv6: true }),
+      planMailDns(TYPICAL),
+      "true is the default",
+    );
+  });
+
+  it("keeps MX, TTL, priority and SPF policy settings, and the apex without a second TXT", () => {
+    const records = planMailDns({
+      ...IPV4_ONLY,
+      hostName: "example.org",
+      spfMechanisms: undefined,
+      spfAll: "~all",
+      ttl: 600,
+      mxPriority: 0,
+    });
+    assert.deepEqual(records, [
+      { type: "A", name: "example.org", content: "192.0.2.10", ttl: 600 },
+      { type: "MX", name: "example.org", content: "example.org", ttl: 600, priority: 0 },
+      { type: "TXT", name: "example.org", content: '"v=spf1 ip4:192.0.2.10 ~all"', ttl: 600 },
+    ]);
+    assert.deepEqual(
+      planMailDns({ ...IPV4_ONLY, mx: false }).map((r) => r.type),
+      ["A", "TXT", "TXT"],
+    );
+  });
+
+  it("validates the shared fields the same way as with IPv6", () => {
+    const bad = {
+      zone: "example",
+      hostName: "mx1",
+      ipv4Address: "192.0.2.300",
+      ttl: 10,
+      aaaaTtl: 90000,
+      mxPriority: -1,
+      spfMechanisms: ["foo:bar"],
+      spfAll: "+all" as "-all",
+    };
+    const fields = (spec: MailDnsSpec) =>
+      catchInvalidConfig(() => planMailDns(spec, "MailServer", "mx1")).problems.map((p) => p.field);
+    const shared = [
+      "zone",
+      "hostName",
+      "ipv4Address",
+      "ttl",
+      "aaaaTtl",
+      "mxPriority",
+      "spfAll",
+      "spfMechanisms",
+    ];
+    assert.deepEqual(fields({ ...bad, sendsOverIpv6: false }), shared);
+    assert.deepEqual(
+      fields({
+        ...bad,
+        smtpAddress: "2001:db8:25::25",
+        spfIpv6: "2001:db8:25::/64",
+        allowDocumentation: true,
+      }),
+      shared,
+    );
+    const error = catchInvalidConfig(() => planMailDns({ ...IPV4_ONLY, hostName: "mx1.example.net" }));
+    assertExplained(error.problems, error.message, {
+      field: "hostName",
+      value: "mx1.example.net",
+      mentions: ["not inside the zone example.org"],
+      fix: "mx1.example.org",
+    });
+  });
+
+  it("requires the IPv4 address, and refuses IPv6 fields and a mode that is not a boolean", () => {
+    const error = catchInvalidConfig(() =>
+      planMailDns({
+        ...IPV4_ONLY,
+        ipv4Address: undefined,
+        smtpAddress: "2001:db8:25::25",
+        spfIpv6: "2001:db8:25::/64",
+      }),
+    );
+    assert.deepEqual(
+      error.problems.map((p) => p.field),
+      ["ipv4Address", "smtpAddress", "spfIpv6"],
+    );
+    assertExplained(error.problems, error.message, {
+      field: "ipv4Address",
+      mentions: ["required", "IPv4 only"],
+      fix: "public IPv4 address",
+    });
+    for (const [field, value] of [
+      ["smtpAddress", "2001:db8:25::25"],
+      ["spfIpv6", "2001:db8:25::/64"],
+    ]) {
+      assertExplained(error.problems, error.message, {
+        field,
+        value,
+        mentions: ["sendsOverIpv6 is false", "no AAAA, PTR or SPF ip6:"],
+        fix: "sendsOverIpv6: true",
+      });
+    }
+    const mode = catchInvalidConfig(() =>
+      planMailDns({ ...IPV4_ONLY, sendsOverIpv6: "no" as unknown as boolean }),
+    );
+    assertExplained(mode.problems, mode.message, {
+      field: "sendsOverIpv6",
+      value: "no",
+      mentions: ["true or false"],
+      fix: "false for one that sends over IPv4 only",
+    });
+  });
+
+  it("still requires the SMTP address and the SPF network when sending over IPv6", () => {
+    const error = catchInvalidConfig(() =>
+      planMailDns({ zone: "example.org", hostName: "mx1.example.org", ipv4Address: "192.0.2.10" }),
+    );
+    assert.deepEqual(
+      error.problems.map((p) => p.field),
+      ["smtpAddress", "spfIpv6"],
+    );
   });
 });
 
