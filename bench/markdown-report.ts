@@ -2,6 +2,7 @@ import { machineLabel } from "./machine";
 import type { PolicyEvaluationResult } from "./policy-evaluation";
 import { STACK_MIX } from "./policy-stack";
 import type { ProfileLine } from "./profile-summary";
+import { median } from "./stats";
 import type { ProgramEvaluationResult } from "./program-evaluation";
 import type { PrefixPlanningResult } from "./prefix-planning";
 import { BenchResults, isMeasured, NotMeasured } from "./results";
@@ -194,22 +195,58 @@ function policySection(r: PolicyEvaluationResult, verdicts: Verdict[]): string {
     });
   }
   const mix = Object.entries(STACK_MIX).map(([k, v]) => `${k} ${Math.round(v * 100)} %`);
-  const perRuleSizes = r.sizes.filter((s) => Object.keys(s.raw.perRuleMs).length > 0);
-  const perRule =
-    perRuleSizes.length === 0
-      ? []
-      : [
-          "",
-          "Each rule alone (one stack policy through the same analyzer, one run; includes that policy's own copy of the resources):",
-          "",
-          table(
-            ["rule", ...perRuleSizes.map((s) => `${s.size.toLocaleString("en-US")} resources`)],
-            Object.keys(perRuleSizes[0].raw.perRuleMs).map((rule) => [
-              rule,
-              ...perRuleSizes.map((s) => ms(s.raw.perRuleMs[rule] ?? Number.NaN)),
-            ]),
-          ),
-        ];
+  const perRule = r.sizes.flatMap((s) => {
+    const b = s.raw.breakdown;
+    if (!b) return [];
+    const others = s.raw.stackPolicies - 1;
+    const rules = Object.entries(b.ruleCpuMs);
+    const own = b.modelCpuMs + others * b.sameStackCheckCpuMs + rules.reduce((sum, [, v]) => sum + v, 0);
+    return [
+      "",
+      `Where the pack's own CPU time goes on ${s.size.toLocaleString("en-US")} resources (the analyzer's copies left`,
+      "out; medians of separate runs of each part, so the total differs a little from the pack's run above):",
+      "",
+      table(
+        ["part", "CPU", "per analysis"],
+        [
+          ["building the stack model (once per analysis)", ms(b.modelCpuMs), ms(b.modelCpuMs)],
+          [
+            `checking that a rule's copy is the stack the model was built from (each of the other ${others} rules)`,
+            ms(b.sameStackCheckCpuMs),
+            ms(others * b.sameStackCheckCpuMs),
+          ],
+          ...rules.map(([id, v]) => [`rule \`${id}\` on the shared model`, ms(v), ms(v)]),
+          ["the pack's own work", "", ms(own)],
+          [
+            `the analyzer's copies for ${s.raw.stackPolicies} stack policies (${s.raw.stackPolicies} pass-through policies)`,
+            "",
+            ms(s.passThroughPerRuleCpuMs),
+          ],
+        ],
+      ),
+    ];
+  });
+  const server = r.sizes.flatMap((s) => {
+    const v = s.raw.server;
+    if (!v) return [];
+    const [pack, one, all] = [v.packCpuMs, v.passThroughCpuMs, v.passThroughPerRuleCpuMs].map(median);
+    const [packW, oneW, allW] = [v.packMs, v.passThroughMs, v.passThroughPerRuleMs].map(median);
+    const harness = Object.values(s.raw.diagnostics).reduce((a, b) => a + b, 0);
+    return [
+      "",
+      `The same runs through \`@pulumi/policy\`'s own \`analyzeStack\` handler (the function its gRPC server calls),`,
+      `on the engine's request for the ${s.size.toLocaleString("en-US")} resources decoded from protobuf bytes, ${v.packMs.length} runs;`,
+      `${v.diagnostics} diagnostics (the testing analyzer: ${harness}):`,
+      "",
+      table(
+        ["", "pack", "1 pass-through", "ratio", `${s.raw.stackPolicies} pass-through`, "ratio"],
+        [
+          ["CPU", ms(pack), ms(one), x(pack / one), ms(all), x(pack / all)],
+          ["wall", ms(packW), ms(oneW), x(packW / oneW), ms(allW), x(packW / allW)],
+        ],
+      ),
+    ];
+  });
   const profiled = r.sizes.filter((s) => s.raw.profile);
   return [
     "## 2. Policy evaluation",
@@ -219,7 +256,9 @@ function policySection(r: PolicyEvaluationResult, verdicts: Verdict[]): string {
     "`@pulumi/policy`'s analyzer server does for each stack policy. Baselines over the same resources, in the same",
     "process, interleaved with the pack: one pass-through policy (visits every resource, judges nothing), and as",
     "many pass-through policies as the pack has rules (each rule is its own stack policy, so this is the",
-    "framework's share; the ratio over it is the rules' own work).",
+    "framework's share; the ratio over it is the rules' own work). Every analysis starts in a new turn of the event",
+    "loop, as an engine request does, so nothing the pack keeps for one analysis (its stack model, parse caches)",
+    "carries over to the next.",
     "",
     `Stack mix by resource count: ${mix.join(", ")}, the rest random passwords. MailServer hosts are clones of`,
     "real captures of the component (checked against fresh captures each run); the hand-built hosts are the same",
@@ -254,6 +293,7 @@ function policySection(r: PolicyEvaluationResult, verdicts: Verdict[]): string {
           .join("; ") || "none",
       ]),
     ),
+    ...server,
     ...perRule,
     ...profiled.flatMap((s) => [
       "",
@@ -385,12 +425,13 @@ function engineSection(results: BenchResults, verdicts: Verdict[]): string {
     "each; the stack empty (everything to create) and, when item 4 ran, deployed (nothing to change).",
     "",
     table(
-      ["stack", "preview without the pack", "with the pack", "ratio", "runs (without; with)"],
+      ["stack", "preview without the pack", "with the pack", "ratio", "overhead", "runs (without; with)"],
       r.sets.map((s) => [
         s.stackState,
         ms(s.medianWithoutMs),
         ms(s.medianWithMs),
         x(s.ratio),
+        ms(s.medianWithMs - s.medianWithoutMs),
         `${s.withoutPackMs.map(ms).join(", ")}; ${s.withPackMs.map(ms).join(", ")}`,
       ]),
     ),

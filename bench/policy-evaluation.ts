@@ -41,8 +41,10 @@ export interface PolicyEvaluationOptions {
   readonly sizes: readonly number[];
   readonly repetitions: Readonly<Record<number, number>>;
   readonly defaultRepetitions: number;
-  /** Sizes that also time each rule alone. */
+  /** Sizes that also split the pack's own time into the stack model, the same-stack check and each rule. */
   readonly perRuleSizes: readonly number[];
+  /** Sizes that also run through `@pulumi/policy`'s own `analyzeStack` handler on a protobuf request. */
+  readonly serverSizes: readonly number[];
   /** Sizes that profile one pack run. */
   readonly profileSizes: readonly number[];
   readonly workDir: string;
@@ -65,6 +67,7 @@ export async function runPolicyEvaluation(options: PolicyEvaluationOptions): Pro
     const reps = options.repetitions[size] ?? options.defaultRepetitions;
     const flags = [
       ...(options.perRuleSizes.includes(size) ? ["per-rule"] : []),
+      ...(options.serverSizes.includes(size) ? ["server"] : []),
       ...(options.profileSizes.includes(size)
         ? [`profile=${path.join(options.workDir, "profile-policy")}`]
         : []),

@@ -7,7 +7,8 @@
  *                    (both use the engine scripts/pulumi-engine.sh builds, and boot one lab VM between them)
  *   --only=1,3       run only these items (4 and 5 still need --lab / --engine)
  *   --quick          smaller sizes and fewer runs (a smoke test of the bench; not for BENCHMARKS.md)
- *   --reps=N         runs per size for items 1-3 (default: 3, 1 for 500 hosts and 50,000 resources, 5 for item 3)
+ *   --reps=N         runs per size for items 1-3 and 5 (default: 3; 2 for 500 hosts, 1 for 50,000 resources,
+ *                    5 for 1,000 resources and for item 3)
  *   --no-profile     skip the profiled runs
  *   --no-markdown    write the JSON only
  */
@@ -158,7 +159,7 @@ async function main(): Promise<void> {
   const programEvaluation = wanted(1)
     ? await runProgramEvaluation({
         sizes: programSizes,
-        repetitions: flags.reps ? {} : { 500: 1 },
+        repetitions: flags.reps ? {} : { 500: 2 },
         defaultRepetitions: reps(flags.quick ? 1 : 3),
         workDir,
         templatesFile,
@@ -175,6 +176,7 @@ async function main(): Promise<void> {
         repetitions: flags.reps ? {} : { 1_000: flags.quick ? 1 : 5, 50_000: 1 },
         defaultRepetitions: reps(flags.quick ? 1 : 3),
         perRuleSizes: flags.quick ? [] : [10_000],
+        serverSizes: [10_000],
         profileSizes: flags.profile ? [10_000] : [],
         workDir,
         templatesFile,

@@ -1,5 +1,6 @@
 import type { PolicyPackArgs, StackValidationPolicy } from "@pulumi/policy";
 import { makeStackPolicy } from "./core/rule";
+import { StackModelCache } from "./core/stack-model-cache";
 import { toPolicyPackConfig, PolicySettings } from "./pack-config";
 import { RULES } from "./rules";
 
@@ -9,8 +10,13 @@ export const PACK_NAME = "ipv6-mail";
 /** The pack's version; equal to `version` in `policies/package.json`, which the CLI reads. */
 export const PACK_VERSION = "0.1.0";
 
-/** The pack's policies, one stack policy per rule (cross-resource rules need the whole stack). */
-export const policies: StackValidationPolicy[] = RULES.map(makeStackPolicy);
+/**
+ * The pack's policies, one stack policy per rule (cross-resource rules need the whole stack, and each rule
+ * keeps its own name, level and config in the CLI). They share one stack model cache, so the rules of one
+ * analysis build the model of the stack once.
+ */
+const models = new StackModelCache();
+export const policies: StackValidationPolicy[] = RULES.map((rule) => makeStackPolicy(rule, models));
 
 /** The arguments for `new PolicyPack(PACK_NAME, packArgs)`; `policies/index.ts` is that call. */
 export const packArgs: PolicyPackArgs = {

@@ -49,11 +49,58 @@ export interface HostFirewallScript {
 
 const IPV6_FAMILIES = new Set(["inet", "ip6"]);
 
+/**
+ * Removes shell and nft comments: on each line, from the first `#` that starts the line or follows whitespace
+ * to the end of the line, the whitespace before it included; exactly what `line.replace(/(^|\s)#.*$/, "")`
+ * does to every line (which also leaves a comment alone when a `\r`, U+2028 or U+2029 follows the `#` on its
+ * line). Walks from `#` to `#` instead of splitting the text into lines: scripts are long and most lines hold no
+ * `#`.
+ */
 function stripComments(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => line.replace(/(^|\s)#.*$/, ""))
-    .join("\n");
+  let hash = text.indexOf("#");
+  if (hash < 0) return text;
+  let out = "";
+  let copied = 0;
+  while (hash >= 0) {
+    let lineEnd = text.indexOf("\n", hash);
+    if (lineEnd < 0) lineEnd = text.length;
+    const before = hash === 0 ? "\n" : text[hash - 1];
+    const start = before === "\n" ? hash : WHITESPACE.test(before) ? hash - 1 : -1;
+    let comment = start >= 0;
+    for (let k = hash + 1; comment && k < lineEnd; k++) if (isLineBreak(text.charCodeAt(k))) comment = false;
+    if (comment) {
+      out += text.slice(copied, start);
+      copied = lineEnd;
+      hash = text.indexOf("#", lineEnd);
+    } else {
+      hash = text.indexOf("#", hash + 1);
+    }
+  }
+  return out + text.slice(copied);
+}
+
+const WHITESPACE = /\s/;
+
+/** The line terminators other than `\n` that a regular expression's `.` does not match. */
+function isLineBreak(code: number): boolean {
+  return code === 0x0d || code === 0x2028 || code === 0x2029;
+}
+
+/**
+ * The lines (split at `\n`) that contain `literal`, in order, each once; found by searching for the literal
+ * instead of splitting the whole text, since in a long script few lines hold it.
+ */
+function linesContaining(text: string, literal: string): string[] {
+  const lines: string[] = [];
+  let at = text.indexOf(literal);
+  while (at >= 0) {
+    const start = text.lastIndexOf("\n", at) + 1;
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    lines.push(text.slice(start, end));
+    at = text.indexOf(literal, end);
+  }
+  return lines;
 }
 
 function listValue(raw: string): string[] {
@@ -237,7 +284,8 @@ function parseNftCommands(text: string, chains: Map<string, FirewallChain>): voi
   const ruleCmd = new RegExp(
     String.raw`\bnft\s+(?:-\S+\s+)*(add|insert)\s+rule\s+${family}\s+(\S+)\s+(\S+)\s+(.*)$`,
   );
-  for (const rawLine of text.split("\n")) {
+  // Both commands name nft, so lines without it are skipped unread.
+  for (const rawLine of linesContaining(text, "nft")) {
     const line = rawLine.trim().replace(/\\$/, "");
     const c = chainCmd.exec(line);
     if (c) {
@@ -265,7 +313,7 @@ const IPTABLES_TARGETS: Record<string, FirewallRule["verdict"]> = {
 };
 
 function parseIp6tables(text: string, chains: Map<string, FirewallChain>): void {
-  for (const rawLine of text.split("\n")) {
+  for (const rawLine of linesContaining(text, "ip6tables")) {
     const line = rawLine.trim();
     const m = /\bip6tables(?:-legacy|-nft)?\s+(.*)$/.exec(line);
     if (!m) continue;
@@ -318,22 +366,41 @@ function parseIp6tables(text: string, chains: Map<string, FirewallChain>): void 
   }
 }
 
-/** The bodies of the shell here-documents in a script (`<<'EOF' … EOF`, `<<-X … X`). */
+const HEREDOC = /<<(-?)\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\2/;
+
+/**
+ * The bodies of the shell here-documents in a script (`<<'EOF' … EOF`, `<<-X … X`): for each line (split at
+ * `\n`) that opens one, the lines after it up to the line that is the delimiter (leading tabs dropped for
+ * `<<-`), or to the end of the text when none is. Searches for `<<` instead of splitting the whole text.
+ */
 export function heredocBodies(text: string): string[] {
-  const lines = text.split("\n");
   const bodies: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const m = /<<(-?)\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\2/.exec(lines[i]);
-    if (!m) continue;
-    const body: string[] = [];
-    let j = i + 1;
-    for (; j < lines.length; j++) {
-      const line = m[1] === "-" ? lines[j].replace(/^\t+/, "") : lines[j];
-      if (line === m[3]) break;
-      body.push(lines[j]);
+  let at = text.indexOf("<<");
+  while (at >= 0) {
+    const lineStart = text.lastIndexOf("\n", at) + 1;
+    let lineEnd = text.indexOf("\n", at);
+    if (lineEnd < 0) lineEnd = text.length;
+    const m = HEREDOC.exec(text.slice(lineStart, lineEnd));
+    if (!m) {
+      at = text.indexOf("<<", lineEnd);
+      continue;
     }
-    bodies.push(body.join("\n"));
-    i = j;
+    const bodyStart = lineEnd + 1;
+    let bodyEnd = bodyStart - 1;
+    let next = text.length;
+    for (let pos = bodyStart; pos <= text.length; ) {
+      let end = text.indexOf("\n", pos);
+      if (end < 0) end = text.length;
+      const line = text.slice(pos, end);
+      if ((m[1] === "-" ? line.replace(/^\t+/, "") : line) === m[3]) {
+        next = end;
+        break;
+      }
+      bodyEnd = end;
+      pos = end + 1;
+    }
+    bodies.push(bodyEnd >= bodyStart ? text.slice(bodyStart, bodyEnd) : "");
+    at = text.indexOf("<<", next);
   }
   return bodies;
 }

@@ -10,6 +10,7 @@ import { now } from "./clock";
 import { checkExceptions, CheckedException } from "./exceptions";
 import { viewResources } from "./resource-view";
 import { StackModel } from "./stack-model";
+import { StackModelCache } from "./stack-model-cache";
 
 /** Where RULES.md is published; each rule's `url` is this plus `#<rule-id>`. */
 export const RULES_URL = "https://github.com/ipv6-mail/ipv6-mail/blob/main/policies/RULES.md";
@@ -59,8 +60,6 @@ export interface RuleDefinition {
   readonly remediation: string;
   /** Rule-specific config properties (JSON schema), next to `exceptions` and `allowUnknownAtPreview`. */
   readonly configProperties?: Record<string, PolicyConfigJSONSchema>;
-  /** Builds the model options from the rule's config (e.g. declared dedicated prefixes). */
-  readonly modelOptions?: (config: RuleConfig) => { dedicatedPrefixes?: readonly string[] };
   readonly evaluate: (context: RuleContext) => Finding[];
 }
 
@@ -90,8 +89,9 @@ interface ViolationObject {
 }
 
 /**
- * Turns a rule into a CrossGuard stack policy. The wrapper builds the stack model from the engine's resources,
- * runs the rule, then applies the rule's exceptions: an applied exception is still reported, at advisory level
+ * Turns a rule into a CrossGuard stack policy. The wrapper takes the stack model of the engine's resources from
+ * `models` (the pack passes one cache to all its rules, so one analysis builds one model), runs the rule with
+ * its own config, then applies the rule's exceptions: an applied exception is still reported, at advisory level
  * and marked, so the pipeline log lists it; an expired one leaves the finding at the rule's level and is itself
  * reported; an invalid one (short reason, bad date) is reported and never applied. Findings that exist because
  * a value is unknown at preview fail closed at the rule's level unless `allowUnknownAtPreview` is set.
@@ -99,7 +99,10 @@ interface ViolationObject {
  * Advisory reports use the object form of `reportViolation` that `@pulumi/policy` accepts at run time (it
  * carries a per-violation enforcement level); its public type only names the string form.
  */
-export function makeStackPolicy(rule: RuleDefinition): StackValidationPolicy {
+export function makeStackPolicy(
+  rule: RuleDefinition,
+  models: StackModelCache = new StackModelCache(),
+): StackValidationPolicy {
   return {
     name: rule.id,
     description: rule.description,
@@ -116,19 +119,23 @@ export function makeStackPolicy(rule: RuleDefinition): StackValidationPolicy {
     },
     validateStack: (args, reportViolation) => {
       const config = (args.getConfig<RuleConfig>() ?? {}) as RuleConfig;
-      const findings = evaluateRule(rule, args.resources, config);
+      const findings = evaluateRule(rule, args.resources, config, models);
       emitFindings(rule, findings, config, reportViolation);
     },
   };
 }
 
-/** Runs a rule over the engine's resources (no exception handling): what the rule itself finds. */
+/**
+ * Runs a rule over the engine's resources (no exception handling): what the rule itself finds. The model comes
+ * from `models` when given (shared with the pack's other rules), else it is built for this call alone.
+ */
 export function evaluateRule(
   rule: RuleDefinition,
   resources: readonly PolicyResource[],
   config: RuleConfig,
+  models?: StackModelCache,
 ): Finding[] {
-  const model = new StackModel(viewResources(resources), rule.modelOptions?.(config) ?? {});
+  const model = models ? models.modelOf(resources) : new StackModel(viewResources(resources));
   return rule.evaluate({ model, config });
 }
 

@@ -230,12 +230,36 @@ function addHostEvidence(model: StackModel, sender: Sender, host: Host, explicit
   }
 }
 
+/** The senders of each model, found once: several rules ask, and the model is shared between them. */
+const sendersOfModel = new WeakMap<StackModel, readonly Sender[]>();
+
 /**
  * Finds every host that sends SMTP. Signals: this package's MailServer and MtaBinding components; an SPF record
  * in the stack authorizing the host's own address; a remote command that configures an MTA bind address (or
  * runs docker-mailserver); an `smtp`/`mail` tag (DigitalOcean) or label (Hetzner).
+ *
+ * Computed once per model and shared by the rules that ask, so the result is frozen: a rule that tried to
+ * change a sender would throw instead of changing what the next rule sees.
  */
-export function findSenders(model: StackModel): Sender[] {
+export function findSenders(model: StackModel): readonly Sender[] {
+  let senders = sendersOfModel.get(model);
+  if (!senders) {
+    senders = Object.freeze(findSendersNow(model).map(freezeSender));
+    sendersOfModel.set(model, senders);
+  }
+  return senders;
+}
+
+function freezeSender(sender: Sender): Sender {
+  for (const source of sender.sources) Object.freeze(source);
+  Object.freeze(sender.sources);
+  Object.freeze(sender.signals);
+  Object.freeze(sender.unenforcedBinds);
+  Object.freeze(sender.eximWithoutSeparator);
+  return Object.freeze(sender);
+}
+
+function findSendersNow(model: StackModel): Sender[] {
   const senders: Sender[] = [];
   const spfHosts = spfAuthorizedHosts(model);
   const covered = new Set<Host>();
@@ -331,9 +355,10 @@ function dedupe(sender: Sender): void {
 /**
  * Every ownership statement the stack makes about IPv6 prefixes: a droplet's native /64 (shared), an hcloud
  * server's /64 (dedicated), a tunnel's routed prefix (dedicated) and link /64 (not for mail), a MailServer's
- * declared source, and prefixes the stack's policy config declares dedicated.
+ * declared source, and the prefixes a rule's config declares dedicated (`declared`; the model itself holds no
+ * config, so rules with different config share it).
  */
-export function buildPrefixIndex(model: StackModel): PrefixIndex {
+export function buildPrefixIndex(model: StackModel, declared: readonly string[] = []): PrefixIndex {
   const index = new PrefixIndex();
   for (const host of model.hosts) {
     const p = host.nativeIpv6Prefix;
@@ -398,7 +423,7 @@ export function buildPrefixIndex(model: StackModel): PrefixIndex {
     if (typeof prefix === "string" && isPrefixSource(source))
       index.add(prefix, source, `MailServer "${ms.resource.name}" dedicatedPrefix`, ms.resource.urn);
   }
-  for (const p of model.options.dedicatedPrefixes ?? [])
+  for (const p of declared)
     index.add(p, "declared-dedicated", "declared in the policy config (dedicatedPrefixes)");
   return index;
 }

@@ -108,16 +108,14 @@ export function labelSelectorMatches(selector: string, labels: Readonly<Record<s
     });
 }
 
-/** Options that come from the policy config. */
-export interface StackModelOptions {
-  readonly dedicatedPrefixes?: readonly string[];
-}
-
 /**
  * The stack as the rules reason about it: hosts with their tunnels, scripts and firewalls, mail servers, DNS.
  * Everything is derived in passes that are linear in the number of resources and edges: lookups go through
  * maps keyed by URN, tag, label, address or prefix, never through pairwise loops over resources. Parts only
  * some rules need (DNS, senders, the prefix index) are built on first use.
+ *
+ * The model is a function of the stack alone (no rule's config goes into it), so the rules of a pack share one
+ * (see `StackModelCache`); rules and the helpers they call only read it.
  */
 export class StackModel {
   readonly byUrn = new Map<string, ResourceView>();
@@ -134,10 +132,7 @@ export class StackModel {
   private readonly mailServerByUrn = new Map<string, MailServerInfo>();
   private dnsIndex?: DnsIndex;
 
-  constructor(
-    readonly resources: readonly ResourceView[],
-    readonly options: StackModelOptions = {},
-  ) {
+  constructor(readonly resources: readonly ResourceView[]) {
     for (const r of resources) {
       this.byUrn.set(r.urn, r);
       if (r.type === "pulumi:pulumi:Stack") (this as { stackUrn?: string }).stackUrn = r.urn;
@@ -152,6 +147,36 @@ export class StackModel {
     this.buildHosts();
     this.linkResources();
     this.addMailServerTunnels();
+    this.freeze();
+  }
+
+  /**
+   * Freezes what the constructor built (hosts, their lists, mail servers, commands): the model is shared by the
+   * rules of a pack, so a rule that tried to change it would throw instead of changing what the next rule sees.
+   * The lazily built indexes stay private; the resources' properties belong to the engine and are not touched.
+   */
+  private freeze(): void {
+    for (const h of this.hosts) {
+      for (const t of h.tunnels) Object.freeze(t);
+      for (const f of h.hostFirewalls) Object.freeze(f);
+      Object.freeze(h.tunnels);
+      Object.freeze(h.commands);
+      Object.freeze(h.hostFirewalls);
+      Object.freeze(h.cloudFirewalls);
+      Object.freeze(h.externalFirewalls);
+      Object.freeze(h.mtaBindings);
+      Object.freeze(h.unknownScripts);
+      Object.freeze(h);
+    }
+    for (const ms of this.mailServers) {
+      Object.freeze(ms.hosts);
+      Object.freeze(ms);
+    }
+    for (const c of this.commands) Object.freeze(c);
+    Object.freeze(this.hosts);
+    Object.freeze(this.mailServers);
+    Object.freeze(this.commands);
+    Object.freeze(this.unresolvedFirewalls);
   }
 
   /** The nearest ancestor (or the resource itself) whose type is in `types`. */

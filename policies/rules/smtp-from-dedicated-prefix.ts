@@ -65,13 +65,11 @@ export const smtpFromDedicatedPrefix: RuleDefinition = {
         "Prefixes your provider routes to you alone (e.g. a dedicated server's /64); sending from them passes.",
     },
   },
-  modelOptions: (config) => ({
-    dedicatedPrefixes: Array.isArray(config.dedicatedPrefixes)
+  evaluate: ({ model, config }) => {
+    const declared = Array.isArray(config.dedicatedPrefixes)
       ? (config.dedicatedPrefixes as unknown[]).filter((p): p is string => typeof p === "string")
-      : [],
-  }),
-  evaluate: ({ model }) => {
-    const index = buildPrefixIndex(model);
+      : [];
+    const index = buildPrefixIndex(model, declared);
     const findings: Finding[] = [];
     for (const sender of findSenders(model)) {
       const label = `${model.label(sender.urn)} (a sender: ${sender.signals.slice(0, 3).join("; ")})`;
