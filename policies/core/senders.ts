@@ -268,21 +268,26 @@ function findSendersNow(model: StackModel): Sender[] {
     const host = ms.hosts.length === 1 ? ms.hosts[0] : undefined;
     const source = readString(r.props, "prefixSource");
     const hostName = readString(r.props, "hostName");
+    // A MailServer that says it sends over IPv4 only has no IPv6 source of its own (an unknown flag counts as
+    // IPv6: fail closed); evidence from the host's own scripts is still read below.
+    const ipv4Only = mailServerFlag(ms, "smtpOverIpv4Only") === true;
     const sender: Sender = {
       urn: r.urn,
       name: r.name,
       host,
       mailServer: ms,
       signals: ["MailServer component"],
-      sources: [
-        {
-          address: readString(r.props, "smtpAddress"),
-          origin: `MailServer "${r.name}" smtpAddress`,
-          urn: r.urn,
-          implicit: false,
-          structural: isPrefixSource(source) ? source : undefined,
-        },
-      ],
+      sources: ipv4Only
+        ? []
+        : [
+            {
+              address: readString(r.props, "smtpAddress"),
+              origin: `MailServer "${r.name}" smtpAddress`,
+              urn: r.urn,
+              implicit: false,
+              structural: isPrefixSource(source) ? source : undefined,
+            },
+          ],
       heloName: typeof hostName === "string" ? normalizeDnsName(hostName) : hostName,
       heloOrigin: `MailServer "${r.name}" hostName`,
       pinned: true,

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { MailServer, MailServerArgs } from "../../components";
-import { check, describe, entriesOf, findings } from "./helpers";
+import { checkResources } from "../../testing";
+import { check, describe, entriesOf, findings, NOW } from "./helpers";
 import { HE } from "./fixtures/addresses";
 
 const SSH = {
@@ -116,4 +117,20 @@ test("the real MailServer's rendered host script is read: tunnel, Exim bind, and
   const coverage = hostFirewallCoverage(host, "he-ipv6");
   assert.equal(coverage.covered, true);
   assert.match(coverage.evidence, /script drops IPv6 input by default/);
+});
+
+test("the real MailServer sending over IPv4 only on DigitalOcean: no IPv6 source is judged, so it passes", async () => {
+  const args: MailServerArgs = { ...doArgs(), tunnel: undefined, smtpOverIpv4Only: true };
+  const report = await check(() => new MailServer("mail", args));
+  assert.deepEqual(entriesOf(report, "smtp-from-dedicated-prefix"), [], describe(report));
+  assert.deepEqual(entriesOf(report, "smtp-egress-unblocked"), [], describe(report));
+  assert.equal(report.passed, true, describe(report));
+  // The same resources with the flag off: the MailServer then sends from the droplet's shared /64.
+  const flipped = report.resources.map((r) =>
+    r.type === "ipv6-mail:index:MailServer"
+      ? { ...r, outputs: { ...r.outputs, smtpOverIpv4Only: false } }
+      : r,
+  );
+  const overIpv6 = await checkResources(flipped, { now: NOW });
+  assert.equal(entriesOf(overIpv6, "smtp-from-dedicated-prefix").length, 1, describe(overIpv6));
 });
