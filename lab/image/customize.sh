@@ -94,6 +94,9 @@ EOF
 # Baseline Postfix: a stock "Internet Site" with the host's name, no IPv6 pinning (that is the package's job).
 in_root postconf -e "myhostname=$TOPO_HOST_FQDN" "mydestination=$TOPO_HOST_FQDN, localhost" \
   "inet_protocols=all" "relayhost="
+# Postfix's integrity check once, here (it creates the queue directories the package leaves to the first
+# start), so that every boot may start Postfix with its quick-start marker (postfix@.service.d).
+in_root postfix check
 
 # Lab state: switches, DNS zones (the remote mail domain is there from the start), MX log.
 install -d -m 0755 "$root/var/lib/lab" "$root/var/lib/lab/switches" "$root/var/lib/lab/mx" "$root/var/lib/lab/dns"
@@ -101,13 +104,20 @@ python3 "$root/usr/local/lib/lab/dns-zones.py" base --dir "$root/var/lib/lab/dns
   --ns "$TOPO_INTERNET_DNS_NAME" >/dev/null
 
 # Units: the lab's own on, Debian's copies of radvd/nsd off (the lab runs them inside namespaces), and
-# timers and services a short-lived VM does not need off, for a faster boot.
+# timers, mounts and services a short-lived VM does not need off, for a faster boot (every unit started costs
+# emulated CPU): consoles nobody logs in on, binfmt, hugepages, debug/trace/config/fuse file systems and the
+# modules behind them, utmp, network units generated from the kernel command line.
 in_root systemctl enable -q systemd-networkd.service lab-topology.service lab-radvd.service \
   lab-dns.service lab-mx.service
 in_root systemctl mask -q radvd.service nsd.service apt-daily.timer apt-daily-upgrade.timer \
   e2scrub_all.timer e2scrub_reap.service fstrim.timer dpkg-db-backup.timer logrotate.timer \
-  man-db.timer getty@tty1.service modprobe@drm.service systemd-timesyncd.service \
-  systemd-pstore.service 2>/dev/null || true
+  man-db.timer getty@tty1.service serial-getty@ttyS0.service modprobe@drm.service \
+  systemd-timesyncd.service systemd-pstore.service systemd-tmpfiles-clean.timer \
+  systemd-binfmt.service proc-sys-fs-binfmt_misc.automount dev-hugepages.mount dev-mqueue.mount \
+  sys-kernel-debug.mount sys-kernel-tracing.mount sys-kernel-config.mount sys-fs-fuse-connections.mount \
+  modprobe@configfs.service modprobe@dm_mod.service modprobe@fuse.service modprobe@loop.service \
+  kmod-static-nodes.service systemd-update-utmp.service systemd-update-utmp-runlevel.service \
+  systemd-network-generator.service 2>/dev/null || true
 mkdir -p "$root/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\n' >"$root/etc/systemd/journald.conf.d/lab.conf"
 

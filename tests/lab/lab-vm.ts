@@ -17,8 +17,12 @@ export interface LabState {
   readonly hostKeyAlias: string;
   readonly sshConfig: string;
   readonly serialLog: string;
+  /** qemu start to SSH answering (a boot, or a restore of the snapshot). */
   readonly bootSeconds: number | null;
+  /** qemu start to the lab's services running. */
   readonly readySeconds: number | null;
+  /** `boot`, or `snapshot <key>` when the instance was restored from the saved, already booted VM. */
+  readonly startedFrom?: string;
 }
 
 /** Result of a command run on the lab host (or on the machine running the tests). */
@@ -140,8 +144,9 @@ export async function waitFor<T>(
  * network namespaces inside it. Commands run over a real SSH connection with the key the image build made,
  * exactly as the package's remote commands do in production.
  *
- * Each test file starts its own instance (a fresh copy-on-write overlay of the cached image), so files do
- * not depend on each other's leftovers.
+ * Each test file starts its own instance, so files do not depend on each other's leftovers: the lab's
+ * snapshot of the booted image restored onto a fresh copy-on-write overlay (or, with LAB_SNAPSHOT=0, a boot
+ * of the cached image). A reboot inside the instance is a real boot of its kernel and disk.
  */
 export class LabVm {
   readonly topology: LabTopology = loadTopology();
@@ -151,7 +156,10 @@ export class LabVm {
     private state: LabState,
   ) {}
 
-  /** Boots (or joins, if it already runs) the instance, building the image first if its inputs changed. */
+  /**
+   * Starts (or joins, if it already runs) the instance, building the image and the snapshot first if their
+   * inputs changed.
+   */
   static async start(instance: string): Promise<LabVm> {
     await runLocal("bash", [LAB_SCRIPT, "start"], {
       env: { ...process.env, LAB_INSTANCE: instance },

@@ -280,6 +280,13 @@ describe("nftables firewall in network namespaces", { skip: netnsSkip }, () => {
     const confirm = box.run(wider.confirm, inSrv);
     assert.equal(confirm.status, 1, describeRun(confirm));
     assert.match(confirm.stderr, /the firewall rollback already ran at .* and restored the previous ruleset/);
+    // The rollback records the restored tables as live, so applying the configuration they came from again
+    // is recognised as already loaded: unchanged, nothing reloaded, no new rollback armed.
+    const reapply = box.run(renderFirewallScripts(spec).apply, inSrv);
+    assert.equal(reapply.status, 0, describeRun(reapply));
+    assert.equal(resultLine(reapply), RESULT_UNCHANGED, describeRun(reapply));
+    assert.match(reapply.stdout, /firewall already loaded/);
+    assert.equal(box.exists("var/lib/ipv6-mail/firewall/pending"), false, "no rollback armed");
   });
 
   it("remove deletes exactly our tables and files", () => {
