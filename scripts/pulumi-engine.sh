@@ -98,7 +98,7 @@ build_pkg() { # wrapper dir, package, output path, ldflags, stamp name, [pinned 
   log "$name: downloading modules for $pkg${7:+@$7} ..."
   t0=$SECONDS
   (cd "$dir" && go mod download) || die "$name: go mod download failed"
-  log "$name: modules ready after $((SECONDS - t0)) s; building (the CLI takes several minutes on 2 cores) ..."
+  log "$name: modules ready after $((SECONDS - t0)) s; building$([[ $name != pulumi ]] || echo " (cold: about ten minutes on 2 cores)") ..."
   t0=$SECONDS
   mkdir -p "$(dirname "$out")"
   (cd "$dir" && go build -ldflags "$ldflags" -o "$out.tmp" "$pkg") || die "$name: go build failed"
