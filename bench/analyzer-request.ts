@@ -1,11 +1,13 @@
 import type { Policies } from "@pulumi/policy";
 import * as policyServer from "@pulumi/policy/server";
 import {
+  AnalyzeDiagnostic,
   AnalyzeResponse,
   AnalyzerPropertyDependencies,
   AnalyzerResource,
   AnalyzerResourceOptions,
   AnalyzeStackRequest,
+  EnforcementLevel,
 } from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { CapturedResource } from "../testing/capture";
@@ -26,11 +28,11 @@ const makeAnalyzeStackRpcFun = (policyServer as unknown as { makeAnalyzeStackRpc
   .makeAnalyzeStackRpcFun;
 
 /**
- * The engine's `AnalyzeStack` request for captured resources, encoded to bytes and decoded again, as the
- * analyzer's gRPC server receives it: properties as `google.protobuf.Struct`, parent, dependencies and property
- * dependencies as URNs.
+ * The engine's `AnalyzeStack` request for captured resources as the bytes the analyzer's gRPC server receives:
+ * properties as `google.protobuf.Struct`, parent, dependencies and property dependencies as URNs. Decode them
+ * with `AnalyzeStackRequest.deserializeBinary` once per analysis, as the server does per call.
  */
-export function analyzeStackRequest(resources: readonly CapturedResource[]): AnalyzeStackRequest {
+export function analyzeStackRequestBytes(resources: readonly CapturedResource[]): Uint8Array {
   const request = new AnalyzeStackRequest();
   request.setResourcesList(
     resources.map((c) => {
@@ -56,25 +58,40 @@ export function analyzeStackRequest(resources: readonly CapturedResource[]): Ana
       return r;
     }),
   );
-  return AnalyzeStackRequest.deserializeBinary(request.serializeBinary());
+  return request.serializeBinary();
+}
+
+/** The engine's `AnalyzeStack` request for captured resources, decoded from bytes as the server receives it. */
+export function analyzeStackRequest(resources: readonly CapturedResource[]): AnalyzeStackRequest {
+  return AnalyzeStackRequest.deserializeBinary(analyzeStackRequestBytes(resources));
+}
+
+/** One diagnostic of the handler's response, as plain data. */
+export type ServerDiagnostic = AnalyzeDiagnostic.AsObject;
+
+/** The name of a diagnostic's enforcement level (`mandatory`, `advisory`, ...). */
+export function levelName(level: number): string {
+  const name = Object.entries(EnforcementLevel).find(([, value]) => value === level)?.[0];
+  return (name ?? String(level)).toLowerCase();
 }
 
 /**
  * Runs policies over a request through `@pulumi/policy`'s own `analyzeStack` handler (the function its gRPC
- * server calls), which deserializes the resources afresh for every stack policy. Policy config is what the
- * server holds before the engine configures it: none. Returns the number of diagnostics.
+ * server calls), which hands every stack policy its own resource objects, deserializing the properties for
+ * each policy unless the pack's property sharing is installed (`policies/core/shared-properties.ts`). Policy
+ * config is what the server holds before the engine configures it: none. Returns the response's diagnostics.
  */
 export function analyzeStack(
   request: AnalyzeStackRequest,
   policies: Policies,
   pack: { name: string; version: string; enforcementLevel: string },
-): Promise<number> {
+): Promise<ServerDiagnostic[]> {
   const handler = makeAnalyzeStackRpcFun(pack.name, pack.version, pack.enforcementLevel, policies);
   return new Promise((resolve, reject) => {
     void handler({ request }, (err, response) =>
       err
         ? reject(err instanceof Error ? err : new Error(String(err)))
-        : resolve(response?.getDiagnosticsList().length ?? 0),
+        : resolve((response?.getDiagnosticsList() ?? []).map((d) => d.toObject())),
     );
   });
 }

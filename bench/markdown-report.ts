@@ -203,7 +203,7 @@ function policySection(r: PolicyEvaluationResult, verdicts: Verdict[]): string {
     const own = b.modelCpuMs + others * b.sameStackCheckCpuMs + rules.reduce((sum, [, v]) => sum + v, 0);
     return [
       "",
-      `Where the pack's own CPU time goes on ${s.size.toLocaleString("en-US")} resources (the analyzer's copies left`,
+      `Where the pack's own CPU time goes on ${s.size.toLocaleString("en-US")} resources (the handler's part left`,
       "out; medians of separate runs of each part, so the total differs a little from the pack's run above):",
       "",
       table(
@@ -211,14 +211,14 @@ function policySection(r: PolicyEvaluationResult, verdicts: Verdict[]): string {
         [
           ["building the stack model (once per analysis)", ms(b.modelCpuMs), ms(b.modelCpuMs)],
           [
-            `checking that a rule's copy is the stack the model was built from (each of the other ${others} rules)`,
+            `checking that a rule's resources are the stack the model was built from (each of the other ${others} rules)`,
             ms(b.sameStackCheckCpuMs),
             ms(others * b.sameStackCheckCpuMs),
           ],
           ...rules.map(([id, v]) => [`rule \`${id}\` on the shared model`, ms(v), ms(v)]),
           ["the pack's own work", "", ms(own)],
           [
-            `the analyzer's copies for ${s.raw.stackPolicies} stack policies (${s.raw.stackPolicies} pass-through policies)`,
+            `the handler's part for ${s.raw.stackPolicies} stack policies (${s.raw.stackPolicies} pass-through policies)`,
             "",
             ms(s.passThroughPerRuleCpuMs),
           ],
@@ -226,23 +226,23 @@ function policySection(r: PolicyEvaluationResult, verdicts: Verdict[]): string {
       ),
     ];
   });
-  const server = r.sizes.flatMap((s) => {
-    const v = s.raw.server;
-    if (!v) return [];
-    const [pack, one, all] = [v.packCpuMs, v.passThroughCpuMs, v.passThroughPerRuleCpuMs].map(median);
-    const [packW, oneW, allW] = [v.packMs, v.passThroughMs, v.passThroughPerRuleMs].map(median);
-    const harness = Object.values(s.raw.diagnostics).reduce((a, b) => a + b, 0);
+  const comparison = r.sizes.flatMap((s) => {
+    const c = s.raw.comparison;
+    if (!c) return [];
+    const pack = median(c.unsharedPackMs);
+    const packCpu = median(c.unsharedPackCpuMs);
+    const shared = Object.values(s.raw.diagnostics).reduce((a, b) => a + b, 0);
     return [
       "",
-      `The same runs through \`@pulumi/policy\`'s own \`analyzeStack\` handler (the function its gRPC server calls),`,
-      `on the engine's request for the ${s.size.toLocaleString("en-US")} resources decoded from protobuf bytes, ${v.packMs.length} runs;`,
-      `${v.diagnostics} diagnostics (the testing analyzer: ${harness}):`,
+      `The pack on ${s.size.toLocaleString("en-US")} resources without its property sharing (every stack policy`,
+      `deserializes its own copy of the properties, as \`@pulumi/policy\` does by itself), ${c.unsharedPackMs.length} runs;`,
+      `diagnostics: ${shared} with the sharing, ${c.unsharedDiagnostics} without, ${c.harnessDiagnostics} from the testing analyzer:`,
       "",
       table(
-        ["", "pack", "1 pass-through", "ratio", `${s.raw.stackPolicies} pass-through`, "ratio"],
+        ["", "pack without sharing", "ratio (1 pass-through)", "pack with sharing"],
         [
-          ["CPU", ms(pack), ms(one), x(pack / one), ms(all), x(pack / all)],
-          ["wall", ms(packW), ms(oneW), x(packW / oneW), ms(allW), x(packW / allW)],
+          ["wall", ms(pack), x(pack / s.passThroughMs), ms(s.packMs)],
+          ["CPU", ms(packCpu), x(packCpu / s.passThroughCpuMs), ms(s.packCpuMs)],
         ],
       ),
     ];
@@ -251,14 +251,15 @@ function policySection(r: PolicyEvaluationResult, verdicts: Verdict[]): string {
   return [
     "## 2. Policy evaluation",
     "",
-    "The pack runs over synthetic stacks through the analyzer the pack's tests use (`testing/analyze.ts`), which",
-    "hands every stack policy its own deserialized copy of the resources behind the unknown-checking proxy, as",
-    "`@pulumi/policy`'s analyzer server does for each stack policy. Baselines over the same resources, in the same",
-    "process, interleaved with the pack: one pass-through policy (visits every resource, judges nothing), and as",
-    "many pass-through policies as the pack has rules (each rule is its own stack policy, so this is the",
-    "framework's share; the ratio over it is the rules' own work). Every analysis starts in a new turn of the event",
-    "loop, as an engine request does, so nothing the pack keeps for one analysis (its stack model, parse caches)",
-    "carries over to the next.",
+    "The pack runs over synthetic stacks through `@pulumi/policy`'s own `analyzeStack` handler (the function its",
+    "gRPC server calls) on the engine's request decoded from protobuf bytes, with the pack's property sharing",
+    "installed as the pack's entry point installs it (the stack policies of one analysis share one deserialized",
+    "copy of each resource's properties, see `policies/core/shared-properties.ts`). Baselines over the same",
+    "request, in the same process, interleaved with the pack: one pass-through policy (visits every resource,",
+    "judges nothing; a pack of its own, without the sharing), and as many pass-through policies as the pack has",
+    "rules, with the sharing (each rule is its own stack policy, so this is the framework's share; the ratio over",
+    "it is the rules' own work). Every analysis starts in a new turn of the event loop, as an engine request",
+    "does, so nothing the pack keeps for one analysis (its stack model, parse caches) carries over to the next.",
     "",
     `Stack mix by resource count: ${mix.join(", ")}, the rest random passwords. MailServer hosts are clones of`,
     "real captures of the component (checked against fresh captures each run); the hand-built hosts are the same",
@@ -293,7 +294,7 @@ function policySection(r: PolicyEvaluationResult, verdicts: Verdict[]): string {
           .join("; ") || "none",
       ]),
     ),
-    ...server,
+    ...comparison,
     ...perRule,
     ...profiled.flatMap((s) => [
       "",

@@ -2,9 +2,9 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 
 /**
  * The baseline of the policy benchmark: stack policies that visit every resource and judge nothing. Run
- * through the same analyzer as the pack, they cost what any stack policy costs on this stack (the analyzer
- * hands each stack policy freshly deserialized resources behind the unknown-checking proxy), so the pack's ratio
- * to them is the cost of the rules themselves.
+ * through the same analyzer handler as the pack, they cost what any stack policy costs on this stack (the
+ * handler hands each stack policy its own resource objects behind the unknown-checking proxy), so the pack's
+ * ratio to them is the cost of the rules themselves.
  *
  * `count` policies: 1 is the literal baseline (one pass-through policy); as many as the pack has stack
  * policies separates the per-policy framework cost from the rules' own work.

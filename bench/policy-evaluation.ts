@@ -43,8 +43,11 @@ export interface PolicyEvaluationOptions {
   readonly defaultRepetitions: number;
   /** Sizes that also split the pack's own time into the stack model, the same-stack check and each rule. */
   readonly perRuleSizes: readonly number[];
-  /** Sizes that also run through `@pulumi/policy`'s own `analyzeStack` handler on a protobuf request. */
-  readonly serverSizes: readonly number[];
+  /**
+   * Sizes that also run the pack without its property sharing (each stack policy deserializing its own copy,
+   * as `@pulumi/policy` does by itself) and through the testing analyzer, to compare time and diagnostics.
+   */
+  readonly compareSizes: readonly number[];
   /** Sizes that profile one pack run. */
   readonly profileSizes: readonly number[];
   readonly workDir: string;
@@ -54,10 +57,9 @@ export interface PolicyEvaluationOptions {
 }
 
 /**
- * Item 2: runs the policy pack over synthetic stacks (see `policy-stack.ts`) through the same analyzer the
- * tests use, which hands every stack policy its own deserialized copy of the resources the way
- * `@pulumi/policy`'s analyzer server does, and compares it with pass-through policies over the same stack.
- * One fresh process per size.
+ * Item 2: runs the policy pack over synthetic stacks (see `policy-stack.ts`) through `@pulumi/policy`'s own
+ * `analyzeStack` handler on the engine's request, with the pack's property sharing installed as its entry point
+ * installs it, and compares it with pass-through policies over the same request. One fresh process per size.
  */
 export async function runPolicyEvaluation(options: PolicyEvaluationOptions): Promise<PolicyEvaluationResult> {
   mkdirSync(options.workDir, { recursive: true });
@@ -67,7 +69,7 @@ export async function runPolicyEvaluation(options: PolicyEvaluationOptions): Pro
     const reps = options.repetitions[size] ?? options.defaultRepetitions;
     const flags = [
       ...(options.perRuleSizes.includes(size) ? ["per-rule"] : []),
-      ...(options.serverSizes.includes(size) ? ["server"] : []),
+      ...(options.compareSizes.includes(size) ? ["compare"] : []),
       ...(options.profileSizes.includes(size)
         ? [`profile=${path.join(options.workDir, "profile-policy")}`]
         : []),

@@ -176,7 +176,7 @@ async function main(): Promise<void> {
         repetitions: flags.reps ? {} : { 1_000: flags.quick ? 1 : 5, 50_000: 1 },
         defaultRepetitions: reps(flags.quick ? 1 : 3),
         perRuleSizes: flags.quick ? [] : [10_000],
-        serverSizes: [10_000],
+        compareSizes: [10_000],
         profileSizes: flags.profile ? [10_000] : [],
         workDir,
         templatesFile,

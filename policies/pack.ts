@@ -42,3 +42,5 @@ export { MARK, ruleUrl, RULES_URL } from "./core/rule";
 export type { ExceptionSpec } from "./core/exceptions";
 export type { PolicySettings } from "./pack-config";
 export { UNKNOWN_STRING_SENTINEL } from "./core/unknown";
+export { shareResourceProperties, propertySharing } from "./core/shared-properties";
+export type { PropertySharing } from "./core/shared-properties";

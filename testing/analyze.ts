@@ -126,6 +126,11 @@ function policyResources(
  * parent, dependencies and property dependencies as resource objects), properties behind the unknown-checking
  * proxy, config resolved like the CLI, `UnknownValueError` turned into the framework's advisory
  * "can't run policy during preview" diagnostic. Returns the diagnostics the engine would receive.
+ *
+ * Every policy gets its own copy of the properties, as `@pulumi/policy`'s server hands them out by itself. The
+ * pack's own analyzer process shares one copy between its stack policies (`shareResourceProperties`, installed
+ * by `policies/index.ts` only); this harness does not imitate that, and need not: the pack's diagnostics are
+ * the same either way (`tests/policies/shared-properties.test.ts` checks it on the real server's handler).
  */
 export async function analyzeResources(
   stack: CapturedStack | readonly CapturedResource[],
