@@ -489,7 +489,9 @@ export function renderMarkdown(results: BenchResults, resultFile: string, previo
       ],
     ),
     "",
-    ...(Math.max(...results.loadAverage.start, ...results.loadAverage.end) > m.cores
+    // The 1-minute average when the measurements began: the longer averages still carry whatever ran before,
+    // and the end ones the bench's own work.
+    ...(results.loadAverage.start[0] > m.cores
       ? [
           `The machine was busy with other work during the run (load average above its ${m.cores} cores), so wall`,
           "times are longer than on an idle machine; CPU times are shown beside them.",
