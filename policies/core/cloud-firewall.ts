@@ -1,4 +1,4 @@
-import { hasIpv6Source } from "../../components/net";
+import { anyIpv6Source } from "./ip-text";
 import { parsePorts, PortRange, ALL_PORTS } from "./port-range";
 import { readArray, readString, readStringList, ResourceView } from "./resource-view";
 import { T } from "./type-tokens";
@@ -82,7 +82,7 @@ export function coversIpv6Sources(firewall: CloudFirewall): boolean | typeof UNK
       unknown = true;
       continue;
     }
-    if (rule.sources !== undefined && hasIpv6Source(rule.sources)) return true;
+    if (rule.sources !== undefined && anyIpv6Source(rule.sources)) return true;
   }
   return unknown ? UNKNOWN : false;
 }
