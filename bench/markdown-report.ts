@@ -493,8 +493,9 @@ export function renderMarkdown(results: BenchResults, resultFile: string, previo
     // and the end ones the bench's own work.
     ...(results.loadAverage.start[0] > m.cores
       ? [
-          `The machine was busy with other work during the run (load average above its ${m.cores} cores), so wall`,
-          "times are longer than on an idle machine; CPU times are shown beside them.",
+          `The 1-minute load average was ${results.loadAverage.start[0]} when the run began, above the machine's ${m.cores}`,
+          "cores (other work, or work that had just finished): wall times may be longer than on an idle machine;",
+          "CPU times are shown beside them.",
           "",
         ]
       : []),
