@@ -11,6 +11,7 @@ import {
 } from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { CapturedResource } from "../testing/capture";
+import { PACK_NAME, PACK_VERSION, packArgs } from "../policies/pack";
 
 /** The analyzer server's handler factory; `@pulumi/policy` exports it from `server.js` but not in its types. */
 type AnalyzeStackHandler = (
@@ -66,6 +67,13 @@ export function analyzeStackRequest(resources: readonly CapturedResource[]): Ana
   return AnalyzeStackRequest.deserializeBinary(analyzeStackRequestBytes(resources));
 }
 
+/** The name, version and enforcement level the pack's own analyzer process serves its policies under. */
+const THIS_PACK = {
+  name: PACK_NAME,
+  version: PACK_VERSION,
+  enforcementLevel: packArgs.enforcementLevel ?? "advisory",
+};
+
 /** One diagnostic of the handler's response, as plain data. */
 export type ServerDiagnostic = AnalyzeDiagnostic.AsObject;
 
@@ -84,7 +92,7 @@ export function levelName(level: number): string {
 export function analyzeStack(
   request: AnalyzeStackRequest,
   policies: Policies,
-  pack: { name: string; version: string; enforcementLevel: string },
+  pack: { name: string; version: string; enforcementLevel: string } = THIS_PACK,
 ): Promise<ServerDiagnostic[]> {
   const handler = makeAnalyzeStackRpcFun(pack.name, pack.version, pack.enforcementLevel, policies);
   return new Promise((resolve, reject) => {

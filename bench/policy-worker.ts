@@ -78,12 +78,6 @@ export interface PolicyRunResult {
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 
-const PACK = {
-  name: PACK_NAME,
-  version: PACK_VERSION,
-  enforcementLevel: packArgs.enforcementLevel ?? "advisory",
-};
-
 /**
  * One analysis, as one `analyzeStack` request: the request is decoded afresh from the engine's bytes (as the
  * gRPC server does for every call, untimed: it is the same for every policy set), and the analysis starts in a
@@ -114,7 +108,7 @@ async function analyzeDecoded(
     stopSharingResourceProperties();
   }
   let diagnostics: ServerDiagnostic[] = [];
-  const run = await timed(async () => (diagnostics = await analyzeStack(request, policies, PACK)));
+  const run = await timed(async () => (diagnostics = await analyzeStack(request, policies)));
   return { ...run, diagnostics };
 }
 

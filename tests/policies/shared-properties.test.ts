@@ -11,7 +11,7 @@ import {
   stopSharingResourceProperties,
 } from "../../policies/core/shared-properties";
 import { unwrapPolicyProps } from "../../policies/core/unknown";
-import { PACK_NAME, PACK_VERSION, packArgs } from "../../policies/pack";
+import { packArgs } from "../../policies/pack";
 import { CapturedResource, runProgram } from "../../testing";
 import {
   componentStack,
@@ -22,12 +22,6 @@ import {
   rawDropletStack,
 } from "./fixtures/programs";
 import { syntheticMailStack } from "./fixtures/synthetic-stack";
-
-const PACK = {
-  name: PACK_NAME,
-  version: PACK_VERSION,
-  enforcementLevel: packArgs.enforcementLevel ?? "advisory",
-};
 
 /** Stacks of every shape the rules read: components (host scripts), hand-built hosts, Hetzner, at preview. */
 async function stacks(): Promise<{ name: string; resources: CapturedResource[] }[]> {
@@ -76,7 +70,7 @@ test("with the pinned @pulumi/policy, the stack policies of one analysis share o
   const request = analyzeStackRequest(stack.resources);
   const shared = await withSharing(true, async () => {
     const { policies, seen } = grabbing(packArgs.policies);
-    await analyzeStack(request, policies, PACK);
+    await analyzeStack(request, policies);
     return seen;
   });
   const [before, after] = shared;
@@ -89,7 +83,7 @@ test("with the pinned @pulumi/policy, the stack policies of one analysis share o
   // Without the sharing, the handler deserializes for each policy: the check above would fail.
   const unshared = await withSharing(false, async () => {
     const { policies, seen } = grabbing([]);
-    await analyzeStack(request, policies, PACK);
+    await analyzeStack(request, policies);
     return seen;
   });
   assert.notEqual(propsOf(unshared[0])[0], propsOf(unshared[1])[0]);
@@ -103,7 +97,7 @@ test("the sharing is per request: the next analysis of the same stack deserializ
     const out: (readonly PolicyResource[])[] = [];
     for (const request of [decode(), decode()]) {
       const { policies, seen } = grabbing([]);
-      await analyzeStack(request, policies, PACK);
+      await analyzeStack(request, policies);
       out.push(seen[0]);
     }
     return out;
@@ -118,15 +112,15 @@ test("the pack reports the same diagnostics with and without the sharing, and le
   let reported = 0;
   for (const stack of await stacks()) {
     const request = analyzeStackRequest(stack.resources);
-    const without = await withSharing(false, () => analyzeStack(request, packArgs.policies, PACK));
+    const without = await withSharing(false, () => analyzeStack(request, packArgs.policies));
     const { policies, seen } = grabbing(packArgs.policies);
-    const withIt: ServerDiagnostic[] = await withSharing(true, () => analyzeStack(request, policies, PACK));
+    const withIt: ServerDiagnostic[] = await withSharing(true, () => analyzeStack(request, policies));
     assert.deepEqual(withIt, without, stack.name);
     reported += withIt.length;
     // The shared properties after all the rules ran, against a fresh deserialization of the same request.
     const fresh = await withSharing(false, async () => {
       const grab = grabbing([]);
-      await analyzeStack(analyzeStackRequest(stack.resources), grab.policies, PACK);
+      await analyzeStack(analyzeStackRequest(stack.resources), grab.policies);
       return grab.seen[0];
     });
     assert.equal(propsOf(seen[0])[0], propsOf(seen[1])[0], stack.name);
