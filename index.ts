@@ -6,3 +6,5 @@
  * policy pack is `ipv6-mail/policies`, the test harness `ipv6-mail/testing`.
  */
 export * from "./components";
+export * as net from "./net";
+export * as hostConfig from "./host-config";

@@ -11,7 +11,7 @@ import {
   subnet64Of48,
   SubnetRequest,
   SUBNETS_PER_48,
-} from "../components/net";
+} from "../net";
 import { reportResult } from "./child-process";
 import { elapsedMs } from "./stats";
 

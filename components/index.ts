@@ -1,21 +1,19 @@
-/** The Pulumi components of ipv6-mail and the plain layers they are built on. */
+/** The Pulumi components of ipv6-mail. */
 export * from "./mail-server";
 export * from "./mail-server-args";
-export * from "./digitalocean-host";
-export * from "./hetzner-host";
-export * from "./existing-host";
-export * from "./he-tunnel";
-export * from "./he-tunnel-args";
-export * from "./host-firewall";
-export * from "./firewall-settings";
-export * from "./access-args";
-export * from "./mta-binding";
-export * from "./mta-settings";
-export * from "./mail-dns";
-export * from "./ssh-connection";
-export * from "./host-script-command";
+export * from "./hosts/digitalocean-host";
+export * from "./hosts/hetzner-host";
+export * from "./hosts/existing-host";
+export * from "./tunnel/he-tunnel";
+export * from "./tunnel/he-tunnel-args";
+export * from "./firewall/host-firewall";
+export * from "./firewall/firewall-settings";
+export * from "./hosts/access-args";
+export * from "./mta/mta-binding";
+export * from "./mta/mta-settings";
+export * from "./dns/mail-dns";
+export * from "./transport/ssh-connection";
+export * from "./transport/host-script-command";
 export * from "./prefix-claims";
 export * from "./known-input";
-export * from "./host-args-check";
-export * as net from "./net";
-export * as hostConfig from "./host-config";
+export * from "./hosts/host-args-check";

@@ -1,13 +1,13 @@
-import { DigitalOceanHostArgs, checkDigitalOceanHostArgs } from "./digitalocean-host";
-import { HetznerHostArgs, checkHetznerHostArgs } from "./hetzner-host";
-import { ExistingHostArgs, checkExistingHostArgs } from "./existing-host";
-import { HeTunnelSettings, checkSmtpInterfaceId, checkTunnelSettings } from "./he-tunnel-args";
-import { FirewallSettings, checkFirewallSettings } from "./firewall-settings";
-import { MtaSettings, checkMtaSettings } from "./mta-settings";
-import { MailDnsCloudflareArgs } from "./mail-dns";
-import { checkHostName } from "./host-args-check";
-import { HostTransport } from "./host-script-command";
-import { PREFIX_SOURCES, prefixOwnership, ConfigProblem, isDomainName } from "./net";
+import { DigitalOceanHostArgs, checkDigitalOceanHostArgs } from "./hosts/digitalocean-host";
+import { HetznerHostArgs, checkHetznerHostArgs } from "./hosts/hetzner-host";
+import { ExistingHostArgs, checkExistingHostArgs } from "./hosts/existing-host";
+import { HeTunnelSettings, checkSmtpInterfaceId, checkTunnelSettings } from "./tunnel/he-tunnel-args";
+import { FirewallSettings, checkFirewallSettings } from "./firewall/firewall-settings";
+import { MtaSettings, checkMtaSettings } from "./mta/mta-settings";
+import { MailDnsCloudflareArgs } from "./dns/mail-dns";
+import { checkHostName } from "./hosts/host-args-check";
+import { HostTransport } from "./transport/host-script-command";
+import { PREFIX_SOURCES, prefixOwnership, ConfigProblem, isDomainName } from "../net";
 
 /** DNS settings of a {@link MailServer}. */
 export interface MailServerDnsSettings {

@@ -1,18 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
-import { DigitalOceanHost } from "./digitalocean-host";
-import { HetznerHost } from "./hetzner-host";
-import { ExistingHost } from "./existing-host";
-import { checkSmtpAddressOf, resolveTunnel, ResolvedTunnel } from "./he-tunnel-args";
+import { DigitalOceanHost } from "./hosts/digitalocean-host";
+import { HetznerHost } from "./hosts/hetzner-host";
+import { ExistingHost } from "./hosts/existing-host";
+import { checkSmtpAddressOf, resolveTunnel, ResolvedTunnel } from "./tunnel/he-tunnel-args";
 import {
   endpointUpdateSection,
   endpointUpdateStdin,
   requireIpv4,
   tunnelAddressing,
   tunnelSpec,
-} from "./he-tunnel";
-import { firewallSpec } from "./host-firewall";
-import { mtaSection } from "./mta-binding";
+} from "./tunnel/he-tunnel";
+import { firewallSpec } from "./firewall/host-firewall";
+import { mtaSection } from "./mta/mta-binding";
 import {
   checkMailDnsArgs,
   MailDns,
@@ -20,9 +20,9 @@ import {
   MailDnsArgs,
   planMailDnsRecords,
   spfRecordOf,
-} from "./mail-dns";
+} from "./dns/mail-dns";
 import { checkMailServerArgs, MailServerArgs } from "./mail-server-args";
-import { HostScriptCommands, registerHostScript } from "./host-script-command";
+import { HostScriptCommands, registerHostScript } from "./transport/host-script-command";
 import { claimDedicatedPrefix } from "./prefix-claims";
 import {
   composeHostScript,
@@ -34,7 +34,7 @@ import {
   nativeAddressSection,
   tunnelApplySection,
   tunnelRemoveSection,
-} from "./host-config";
+} from "../host-config";
 import {
   ConfigProblem,
   ConfigProblems,
@@ -44,7 +44,7 @@ import {
   PrefixSource,
   ptrOwnerName,
   serviceAddress,
-} from "./net";
+} from "../net";
 import { knownValue, NOT_YET_KNOWN } from "./known-input";
 
 const TYPE = "ipv6-mail:index:MailServer";

@@ -1,4 +1,4 @@
-import { ConfigProblem, prefixesOverlap, parseIpv6Prefix } from "./net";
+import { ConfigProblem, prefixesOverlap, parseIpv6Prefix } from "../net";
 
 /**
  * The dedicated /64s claimed by the mail hosts of this program, so that two hosts of one stack never get the

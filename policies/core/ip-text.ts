@@ -13,12 +13,12 @@ import {
   ptrOwnerName,
   spfAuthorizesIpv6,
   tryParseCidr,
-} from "../../components/net";
+} from "../../net";
 import { memoByText } from "./memo";
 
 /**
- * Cached front ends to `components/net`'s parsers for the values rules look at again and again (every rule
- * re-reads the same firewall sources and addresses). Parsing stays in `components/net`; this only remembers.
+ * Cached front ends to `net/`'s parsers for the values rules look at again and again (every rule
+ * re-reads the same firewall sources and addresses). Parsing stays in `net/`; this only remembers.
  */
 
 /**

@@ -1,5 +1,5 @@
 import { cidrOf, ipv6PrefixOf, isIpv6 } from "./ip-text";
-import { Ipv6Prefix, prefixOwnership, PrefixSource } from "../../components/net";
+import { Ipv6Prefix, prefixOwnership, PrefixSource } from "../../net";
 
 /** A statement, found in the stack, about who owns an IPv6 prefix. */
 export interface PrefixClaim {

@@ -1,5 +1,5 @@
 import { cidrOf, ipv6PrefixOf, isIpv6, sixtyFourOf, spf } from "./ip-text";
-import { heLinkPrefixOf, PREFIX_SOURCES, PrefixSource } from "../../components/net";
+import { heLinkPrefixOf, PREFIX_SOURCES, PrefixSource } from "../../net";
 import { isFqdn, normalizeDnsName } from "./dns-name";
 import { PrefixIndex } from "./prefix-index";
 import { readBoolean, readString, ResourceView } from "./resource-view";

@@ -1,5 +1,5 @@
 import { cidrOf } from "../core/ip-text";
-import { prefixesOverlap } from "../../components/net";
+import { prefixesOverlap } from "../../net";
 import { readBoolean, readString, readStringList } from "../core/resource-view";
 import { Finding, RuleDefinition } from "../core/rule";
 import { Host, HostCommand, StackModel } from "../core/stack-model";

@@ -1,5 +1,5 @@
 import { cidrOf } from "../core/ip-text";
-import { isDocumentationPrefix } from "../../components/net";
+import { isDocumentationPrefix } from "../../net";
 import { readBoolean } from "../core/resource-view";
 import { Finding, RuleDefinition } from "../core/rule";
 

@@ -1,5 +1,5 @@
 import { isIpv6 } from "../core/ip-text";
-import { PrefixSource } from "../../components/net";
+import { PrefixSource } from "../../net";
 import { Finding, RuleDefinition } from "../core/rule";
 import { buildPrefixIndex, findSenders, sageCertified } from "../core/senders";
 import { UNKNOWN } from "../core/unknown";

@@ -1,5 +1,5 @@
 import { isIpv6 } from "../core/ip-text";
-import { prefixOwnership } from "../../components/net";
+import { prefixOwnership } from "../../net";
 import { Finding, RuleDefinition } from "../core/rule";
 import { buildPrefixIndex, findSenders, SmtpSource } from "../core/senders";
 import { UNKNOWN } from "../core/unknown";

@@ -1,5 +1,5 @@
 import { ipv6, isIpv6, spf, spfAuthorizes } from "../core/ip-text";
-import { SPF_LOOKUP_LIMIT } from "../../components/net";
+import { SPF_LOOKUP_LIMIT } from "../../net";
 import { selfAndParents } from "../core/dns-name";
 import { readString } from "../core/resource-view";
 import { Finding, RuleDefinition } from "../core/rule";

@@ -19,7 +19,7 @@ import {
   RESULT_FAILED,
   RESULT_UNCHANGED,
   tunnelApplySection,
-} from "../../components/host-config";
+} from "../../host-config";
 import {
   LAB_MANAGEMENT_CLIENT,
   labFirewallSpec,

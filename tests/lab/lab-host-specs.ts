@@ -1,5 +1,5 @@
-import type { FirewallSpec, PostfixSpec, TunnelSpec } from "../../components/host-config";
-import { type MailDnsSpec, reverseZoneName, serviceAddress } from "../../components/net";
+import type { FirewallSpec, PostfixSpec, TunnelSpec } from "../../host-config";
+import { type MailDnsSpec, reverseZoneName, serviceAddress } from "../../net";
 import { addressOf, type LabTopology } from "./topology";
 
 /** The SMTP source address the lab's mail host sends from: `::25` of HE's routed /64, as the stack picks it. */

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
-import { planMailDns, ptrOwnerName } from "../../components/net";
+import { planMailDns, ptrOwnerName } from "../../net";
 import { labDnsZones, labMailDnsSpec, labSmtpAddress } from "./lab-host-specs";
 import { labSkipReason, LabVm, waitFor } from "./lab-vm";
 import { addressOf, hostProviderAddress } from "./topology";

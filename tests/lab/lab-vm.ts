@@ -199,7 +199,7 @@ export class LabVm {
     return (await this.exec(command, options)).stdout.trim();
   }
 
-  /** Runs a whole script (e.g. one rendered by components/host-config) with bash, fed on standard input. */
+  /** Runs a whole script (e.g. one rendered by host-config/) with bash, fed on standard input. */
   runScript(script: string, args: readonly string[] = [], options: Omit<ExecOptions, "input"> = {}) {
     const argv = args.map(shellQuote).join(" ");
     return this.exec(`bash -s -- ${argv}`, { ...options, input: script });

@@ -1,5 +1,5 @@
 /**
- * The host scripts of components/host-config in a real Linux kernel (the lab VM), applied over SSH:
+ * The host scripts of host-config/ in a real Linux kernel (the lab VM), applied over SSH:
  * the HE tunnel comes up and carries IPv6 from the SMTP address, Postfix delivers from it while the same
  * delivery over the provider's shared /64 is blocked, the DNS plan gives forward-confirmed reverse DNS, and
  * applying again changes nothing.
@@ -12,8 +12,8 @@ import {
   renderTunnelScripts,
   RESULT_CHANGED,
   RESULT_UNCHANGED,
-} from "../../components/host-config";
-import { parseSpf, planMailDns, ptrOwnerName, spfAuthorizesIpv6 } from "../../components/net";
+} from "../../host-config";
+import { parseSpf, planMailDns, ptrOwnerName, spfAuthorizesIpv6 } from "../../net";
 import { labDnsZones, labMailDnsSpec, labPostfixSpec, labSmtpAddress, labTunnelSpec } from "./lab-host-specs";
 import { labSkipReason, LabVm, waitFor } from "./lab-vm";
 import { flushQueue, lastLine, nftCounter, sendMail, waitDeferred, waitDelivered } from "./mail-flow";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as cloudflare from "@pulumi/cloudflare";
-import { ptrOwnerName } from "../../components/net";
+import { ptrOwnerName } from "../../net";
 import { check, describe, entriesOf, HE_DECLARED } from "./helpers";
 import { HE, MAIL_HOST } from "./fixtures/addresses";
 import {

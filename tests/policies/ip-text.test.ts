@@ -6,7 +6,7 @@ import {
   hasIpv6Source,
   isIpv6Address,
   parseIpv6Address,
-} from "../../components/net";
+} from "../../net";
 import { anyIpv6Source, canonicalIpv6, coversWorld, sixtyFourOf } from "../../policies/core/ip-text";
 import worldCoverage from "../unit/net/fixtures/world-coverage.json";
 

@@ -2,8 +2,8 @@
 // provider's *shared* /64 and a 6in4 tunnel, but no IPv6 firewall. `pulumi preview --policy-pack policies`
 // must refuse it. Nothing here reaches a host: preview never runs the scripts.
 "use strict";
-const { OpenSshScript } = require("../../../dist/components/openssh-script");
-const { ExistingHost } = require("../../../dist/components/existing-host");
+const { OpenSshScript } = require("../../../dist/components/transport/openssh-script");
+const { ExistingHost } = require("../../../dist/components/hosts/existing-host");
 
 const script = [
   "#!/bin/bash",

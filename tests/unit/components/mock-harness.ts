@@ -10,7 +10,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { resetDedicatedPrefixClaims } from "../../../components";
-import { InvalidConfigError } from "../../../components/net";
+import { InvalidConfigError } from "../../../net";
 
 /** The key and value that mark a secret in the wire form of a property. */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";

@@ -12,7 +12,7 @@ import {
   RESULT_FAILED,
   RESULT_UNCHANGED,
   renderHeEndpointUpdateScript,
-} from "../../../components/host-config";
+} from "../../../host-config";
 import { assertScriptLints, resultLine, Sandbox } from "./shell-harness";
 
 const USER = 'tunnel"user';

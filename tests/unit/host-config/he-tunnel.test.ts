@@ -6,7 +6,7 @@ import {
   RESULT_UNCHANGED,
   renderTunnelScripts,
   TunnelSpec,
-} from "../../../components/host-config";
+} from "../../../host-config";
 import { assertScriptLints, describeRun, resultLine, Sandbox } from "./shell-harness";
 
 const KEEP: TunnelSpec = {

@@ -21,7 +21,7 @@ import {
   renderGaiConfScript,
   renderPostfixScript,
   tunnelApplySection,
-} from "../../../components/host-config";
+} from "../../../host-config";
 import { assertScriptLints, describeRun, hasCommand, resultLine, Sandbox } from "./shell-harness";
 
 const PF = { smtpAddress: "2001:db8:25::25", hostName: "mail.example.org", smtpIpv4: "192.0.2.25" };

@@ -13,7 +13,7 @@ import {
   RESULT_UNCHANGED,
   renderFirewallRuleset,
   renderFirewallScripts,
-} from "../../../components/host-config";
+} from "../../../host-config";
 import { assertScriptLints, describeRun, hasCommand, resultLine, Sandbox } from "./shell-harness";
 
 const SPEC: FirewallSpec = {

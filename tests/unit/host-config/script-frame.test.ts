@@ -11,8 +11,8 @@ import {
   RESULT_UNCHANGED,
   shellIdentifier,
   shellQuote,
-} from "../../../components/host-config";
-import { parseIpv6Prefix, prefixContainsAddress } from "../../../components/net";
+} from "../../../host-config";
+import { parseIpv6Prefix, prefixContainsAddress } from "../../../net";
 import { assertScriptLints, describeRun, resultLine, Sandbox } from "./shell-harness";
 
 function fileSection(name: string, file: string, content: string, extra = ""): HostScriptSection {
@@ -134,7 +134,7 @@ describe("script frame", () => {
     }
   });
 
-  it("ipv6_expand and ipv6_in_prefix agree with components/net", () => {
+  it("ipv6_expand and ipv6_in_prefix agree with net/", () => {
     const cases: Array<[string, string]> = [
       ["2001:db8::1", "2001:db8::/32"],
       ["2001:db8::1", "2001:db9::/32"],

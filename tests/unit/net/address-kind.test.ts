@@ -11,7 +11,7 @@ import {
   ipv6AddressKind,
   Ipv6AddressKind,
   isDocumentationPrefix,
-} from "../../../components/net";
+} from "../../../net";
 import fixture from "./fixtures/address-kinds.json";
 
 const cases = fixture as readonly { input: string; kind: Ipv6AddressKind; why: string }[];

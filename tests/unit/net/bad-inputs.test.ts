@@ -1,5 +1,5 @@
 /**
- * Table of bad inputs for the validating functions of components/net (fixtures/bad-inputs.json): each must be
+ * Table of bad inputs for the validating functions of net/ (fixtures/bad-inputs.json): each must be
  * reported under the exact field, with its value, a description of what is wrong, and a fix.
  */
 import assert from "node:assert/strict";
@@ -17,7 +17,7 @@ import {
   PublicCheckOptions,
   SubnetRequest,
   TunnelPrefixes,
-} from "../../../components/net";
+} from "../../../net";
 import fixture from "./fixtures/bad-inputs.json";
 import { assertExplained, catchInvalidConfig } from "./problem-assertions";
 

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigProblem, ConfigProblems, formatProblems, InvalidConfigError } from "../../../components/net";
+import { ConfigProblem, ConfigProblems, formatProblems, InvalidConfigError } from "../../../net";
 import { catchInvalidConfig } from "./problem-assertions";
 
 describe("formatProblems", () => {

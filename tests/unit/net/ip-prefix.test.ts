@@ -24,7 +24,7 @@ import {
   tryParseCidr,
   tryParseIpv4Prefix,
   tryParseIpv6Prefix,
-} from "../../../components/net";
+} from "../../../net";
 import fixture from "./fixtures/ip-parse.json";
 
 /** Asserts that `fn` throws an IpParseError whose message contains `phrase`, and returns it. */

@@ -12,7 +12,7 @@ import {
   parseSpf,
   planMailDns,
   spfAuthorizesIpv6,
-} from "../../../components/net";
+} from "../../../net";
 import { assertExplained, catchInvalidConfig } from "./problem-assertions";
 
 const TYPICAL: MailDnsSpec = {

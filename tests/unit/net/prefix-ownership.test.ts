@@ -8,7 +8,7 @@ import {
   PREFIX_SOURCES,
   PrefixSource,
   prefixOwnership,
-} from "../../../components/net";
+} from "../../../net";
 
 const EXPECTED: Record<PrefixSource, { dedicated: boolean; mentions: string }> = {
   "he-routed-64": { dedicated: true, mentions: "Hurricane Electric routes this /64 to your tunnel alone" },

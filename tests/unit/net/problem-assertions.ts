@@ -3,7 +3,7 @@
  * carries the value, and reads as one `field = value: problem. Fix: fix` line a user can act on.
  */
 import assert from "node:assert/strict";
-import { ConfigProblem, InvalidConfigError } from "../../../components/net";
+import { ConfigProblem, InvalidConfigError } from "../../../net";
 
 /** How an error message renders a value: JSON, or `(not set)` when it is undefined. */
 export function renderedValue(value: unknown): string {

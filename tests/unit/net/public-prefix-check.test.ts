@@ -1,12 +1,7 @@
 /** What the public-address checks accept (their rejections are in bad-inputs.test.ts). */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  checkPublicIpv6Address,
-  checkPublicIpv6Prefix,
-  IpParseError,
-  parseProblem,
-} from "../../../components/net";
+import { checkPublicIpv6Address, checkPublicIpv6Prefix, IpParseError, parseProblem } from "../../../net";
 
 describe("checkPublicIpv6Prefix accepts", () => {
   const table: [string, Parameters<typeof checkPublicIpv6Prefix>[2]][] = [

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Address6 } from "ip-address";
-import { containingIpv6Prefix, IpParseError, ptrOwnerName, reverseZoneName } from "../../../components/net";
+import { containingIpv6Prefix, IpParseError, ptrOwnerName, reverseZoneName } from "../../../net";
 
 /** ip-address's reverse name without the trailing dot. */
 function oracle(address: string): string {

@@ -6,7 +6,7 @@ import {
   DEFAULT_SMTP_INTERFACE_ID,
   IpParseError,
   serviceAddress,
-} from "../../../components/net";
+} from "../../../net";
 
 describe("serviceAddress", () => {
   const table: [string, string | undefined, string][] = [

@@ -11,7 +11,7 @@ import {
   SPF_LOOKUP_LIMIT,
   spfAuthorizesIpv6,
   splitTxt255,
-} from "../../../components/net";
+} from "../../../net";
 import fixture from "./fixtures/spf-records.json";
 
 interface ValidCase {

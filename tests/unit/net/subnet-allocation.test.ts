@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { hashedSubnetIndex, planSubnets, SUBNETS_PER_48, subnet64Of48 } from "../../../components/net";
+import { hashedSubnetIndex, planSubnets, SUBNETS_PER_48, subnet64Of48 } from "../../../net";
 import pins from "./fixtures/hash-pins.json";
 import { assertExplained, catchInvalidConfig } from "./problem-assertions";
 

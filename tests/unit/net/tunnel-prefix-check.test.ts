@@ -1,12 +1,7 @@
 /** Tunnel prefixes that belong together, as HE's tunnel details page shows them (rejections: bad-inputs.test.ts). */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  checkSmtpAddressInPrefix,
-  checkTunnelPrefixes,
-  IpParseError,
-  TunnelPrefixes,
-} from "../../../components/net";
+import { checkSmtpAddressInPrefix, checkTunnelPrefixes, IpParseError, TunnelPrefixes } from "../../../net";
 
 const HE: TunnelPrefixes = {
   linkClientAddress: "2001:470:1f0a:9a::2",

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { coversIpv4World, coversIpv6World, hasIpv6Source, tryParseCidr } from "../../../components/net";
+import { coversIpv4World, coversIpv6World, hasIpv6Source, tryParseCidr } from "../../../net";
 import fixture from "./fixtures/world-coverage.json";
 
 interface CoverageCase {

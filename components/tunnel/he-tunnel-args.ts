@@ -12,8 +12,8 @@ import {
   PrefixSource,
   serviceAddress,
   tryParseIpv6Prefix,
-} from "./net";
-import { knownValue, NOT_YET_KNOWN } from "./known-input";
+} from "../../net";
+import { knownValue, NOT_YET_KNOWN } from "../known-input";
 
 /** Hurricane Electric's endpoint update URL (dyndns-style; answers `good` or `nochg`). */
 export const HE_UPDATE_URL = "https://ipv4.tunnelbroker.net/nic/update";

@@ -8,7 +8,7 @@ import {
   tunnelApplySection,
   TunnelSpec,
   HostScriptSection,
-} from "./host-config";
+} from "../../host-config";
 import {
   checkSmtpAddressOf,
   checkSmtpInterfaceId,
@@ -17,7 +17,7 @@ import {
   resolveTunnel,
   ResolvedTunnel,
 } from "./he-tunnel-args";
-import { HostScriptCommands, registerHostScript } from "./host-script-command";
+import { HostScriptCommands, registerHostScript } from "../transport/host-script-command";
 import {
   ConfigProblems,
   isIpv4Address,
@@ -25,9 +25,9 @@ import {
   subnet64Of48,
   hashedSubnetIndex,
   DEFAULT_SMTP_INTERFACE_ID,
-} from "./net";
-import { claimDedicatedPrefix } from "./prefix-claims";
-import { checkHostName } from "./host-args-check";
+} from "../../net";
+import { claimDedicatedPrefix } from "../prefix-claims";
+import { checkHostName } from "../hosts/host-args-check";
 
 const TYPE = "ipv6-mail:index:HeTunnel";
 

@@ -1,4 +1,4 @@
-import { ConfigProblem, coversIpv4World, coversIpv6World, parseProblem, parseCidr } from "./net";
+import { ConfigProblem, coversIpv4World, coversIpv6World, parseProblem, parseCidr } from "../../net";
 
 /** The mail submission and delivery ports opened to the world by default: SMTP, SMTPS, submission, IMAPS. */
 export const DEFAULT_MAIL_PORTS: readonly number[] = [25, 465, 587, 993];

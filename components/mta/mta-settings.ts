@@ -1,4 +1,4 @@
-import { checkPublicIpv6Prefix, ConfigProblem, ipv6AddressKind, tryParseIpv6Prefix } from "./net";
+import { checkPublicIpv6Prefix, ConfigProblem, ipv6AddressKind, tryParseIpv6Prefix } from "../../net";
 
 /** The mail transfer agents whose outbound source address this package pins. */
 export type MtaKind = "postfix" | "exim" | "docker-mailserver";

@@ -9,8 +9,8 @@ import {
   MailDnsSpec,
   planMailDns,
   ptrOwnerName,
-} from "./net";
-import { Known, knownValue, NOT_YET_KNOWN } from "./known-input";
+} from "../../net";
+import { Known, knownValue, NOT_YET_KNOWN } from "../known-input";
 
 const TYPE = "ipv6-mail:index:MailDns";
 

@@ -1,5 +1,5 @@
-import { AccessArgs, checkAccessArgs } from "./access-args";
-import { ConfigProblem } from "./net";
+import { AccessArgs, checkAccessArgs } from "../hosts/access-args";
+import { ConfigProblem } from "../../net";
 
 /** The host firewall's settings beyond who may connect. */
 export interface FirewallSettings extends AccessArgs {

@@ -4,7 +4,7 @@ import { heredoc, hostPath, shellQuote } from "./shell-text";
 
 /**
  * A Hurricane Electric 6in4 tunnel as the host should carry it. Values are already validated and canonical
- * (the Pulumi component checks them with components/net first).
+ * (the Pulumi component checks them with net/ first).
  */
 export interface TunnelSpec {
   /** Tunnel interface name; default "he-ipv6". */

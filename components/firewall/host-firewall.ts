@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
-import { FirewallSpec, renderFirewallScripts } from "./host-config";
-import { resolveAccess } from "./access-args";
+import { FirewallSpec, renderFirewallScripts } from "../../host-config";
+import { resolveAccess } from "../hosts/access-args";
 import { checkFirewallSettings, FirewallSettings } from "./firewall-settings";
-import { HostScriptCommands, registerHostScript } from "./host-script-command";
-import { ConfigProblems, isIpv4Address } from "./net";
+import { HostScriptCommands, registerHostScript } from "../transport/host-script-command";
+import { ConfigProblems, isIpv4Address } from "../../net";
 
 const TYPE = "ipv6-mail:index:HostFirewall";
 

@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as digitalocean from "@pulumi/digitalocean";
 import { AccessArgs, checkAccessArgs, resolveAccess, WORLD_SOURCES } from "./access-args";
 import { checkCloudSshKeys, checkHostName } from "./host-args-check";
-import { commandConnection } from "./ssh-connection";
-import { ConfigProblem, ConfigProblems, containingIpv6Prefix, PrefixSource } from "./net";
+import { commandConnection } from "../transport/ssh-connection";
+import { ConfigProblem, ConfigProblems, containingIpv6Prefix, PrefixSource } from "../../net";
 import { types } from "@pulumi/command";
 
 const TYPE = "ipv6-mail:index:DigitalOceanHost";

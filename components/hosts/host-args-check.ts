@@ -1,4 +1,4 @@
-import { ConfigProblem, isDomainName } from "./net";
+import { ConfigProblem, isDomainName } from "../../net";
 
 /**
  * Checks a mail host's name. It must be a fully qualified name: DigitalOcean only sets the IPv4 PTR of a

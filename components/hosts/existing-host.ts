@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
-import { commandConnection, SshConnectionArgs } from "./ssh-connection";
+import { commandConnection, SshConnectionArgs } from "../transport/ssh-connection";
 import {
   checkPublicIpv6Prefix,
   ConfigProblem,
@@ -8,8 +8,8 @@ import {
   isIpv4Address,
   PREFIX_SOURCES,
   PrefixSource,
-} from "./net";
-import { knownValue, NOT_YET_KNOWN } from "./known-input";
+} from "../../net";
+import { knownValue, NOT_YET_KNOWN } from "../known-input";
 
 const TYPE = "ipv6-mail:index:ExistingHost";
 

@@ -3,8 +3,8 @@ import * as hcloud from "@pulumi/hcloud";
 import { types } from "@pulumi/command";
 import { AccessArgs, checkAccessArgs, resolveAccess, WORLD_SOURCES } from "./access-args";
 import { checkCloudSshKeys, checkHostName } from "./host-args-check";
-import { commandConnection } from "./ssh-connection";
-import { ConfigProblem, ConfigProblems, PrefixSource } from "./net";
+import { commandConnection } from "../transport/ssh-connection";
+import { ConfigProblem, ConfigProblems, PrefixSource } from "../../net";
 
 const TYPE = "ipv6-mail:index:HetznerHost";
 

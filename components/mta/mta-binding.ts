@@ -7,11 +7,11 @@ import {
   HostScriptSection,
   postfixSection,
   renderDockerMailserverEnv,
-} from "./host-config";
-import { checkHostName } from "./host-args-check";
-import { HostScriptCommands, registerHostScript } from "./host-script-command";
+} from "../../host-config";
+import { checkHostName } from "../hosts/host-args-check";
+import { HostScriptCommands, registerHostScript } from "../transport/host-script-command";
 import { checkMtaSettings, MtaKind, MtaSettings } from "./mta-settings";
-import { checkPublicIpv6Address, ConfigProblems, isIpv4Address } from "./net";
+import { checkPublicIpv6Address, ConfigProblems, isIpv4Address } from "../../net";
 
 const TYPE = "ipv6-mail:index:MtaBinding";
 
