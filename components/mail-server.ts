@@ -12,7 +12,7 @@ import {
   tunnelSpec,
 } from "./tunnel/he-tunnel";
 import { firewallSpec } from "./firewall/host-firewall";
-import { mtaSection } from "./mta/mta-binding";
+import { mtaRestoreSection, mtaSection } from "./mta/mta-binding";
 import {
   checkMailDnsArgs,
   MailDns,
@@ -29,8 +29,13 @@ import {
   firewallApplySection,
   firewallConfirmSection,
   firewallRemoveSection,
+  forgetHostStateSection,
+  gaiConfRestoreSection,
   gaiConfSection,
+  hostPackagesRemoveSection,
+  hostPackagesSection,
   HostScriptSection,
+  nativeAddressRemoveSection,
   nativeAddressSection,
   tunnelApplySection,
   tunnelRemoveSection,
@@ -301,9 +306,9 @@ function renderHostScripts(
     apply.push(tunnelApplySection(spec));
     remove.push(tunnelRemoveSection(spec));
   } else if (known.smtp && !args.smtpOverIpv4Only) {
-    apply.push(
-      nativeAddressSection({ interfaceName: args.nativeInterface ?? "eth0", smtpAddress: known.smtp }),
-    );
+    const native = { interfaceName: args.nativeInterface ?? "eth0", smtpAddress: known.smtp };
+    apply.push(nativeAddressSection(native));
+    remove.push(nativeAddressRemoveSection(native));
   }
   const fw = firewallSpec(
     {
@@ -315,7 +320,7 @@ function renderHostScripts(
   );
   apply.push(firewallApplySection(fw));
   remove.push(firewallRemoveSection(fw));
-  if (known.smtp && !args.smtpOverIpv4Only)
+  if (known.smtp && !args.smtpOverIpv4Only) {
     apply.push(
       mtaSection(
         args.mta?.kind ?? "postfix",
@@ -324,7 +329,15 @@ function renderHostScripts(
         args.mta?.bindIpv4 ? known.ipv4 : undefined,
       ),
     );
-  if (args.preferIpv4Outbound || args.smtpOverIpv4Only) apply.push(gaiConfSection());
+    remove.unshift(mtaRestoreSection(args.mta?.kind ?? "postfix"));
+  }
+  // gai.conf is restored when IPv4 is no longer preferred, and on removal.
+  apply.push(args.preferIpv4Outbound || args.smtpOverIpv4Only ? gaiConfSection() : gaiConfRestoreSection());
+  remove.unshift(gaiConfRestoreSection());
+  // What the sections run is installed first (a fresh cloud image); it stays installed on removal.
+  const packages = hostPackagesSection(apply);
+  if (packages) apply.unshift(packages);
+  remove.push(hostPackagesRemoveSection(), forgetHostStateSection());
   return {
     apply: composeHostScript(apply, { title: `mail host ${args.hostName} (apply)` }),
     remove: composeHostScript(remove, { title: `mail host ${args.hostName} (remove)` }),

@@ -1,5 +1,5 @@
 import { parseIpv4Address, parseIpv6Address } from "../net";
-import { composeHostScript, HostScriptSection } from "./script-frame";
+import { composeHostScript, HostPackage, HostScriptSection } from "./script-frame";
 import { shellQuote } from "./shell-text";
 
 /** How Postfix must send: from the mail address, under the PTR name. */
@@ -42,7 +42,79 @@ function checkHostName(name: string): string {
   return bare;
 }
 
-/** The Postfix section, for {@link composeHostScript}. */
+/**
+ * The Postfix package, answered as Debian's installer asks it: an "Internet Site" (sends and receives mail
+ * directly over SMTP) whose mail name is the host name.
+ */
+export function postfixPackage(hostName: string): HostPackage {
+  const name = checkHostName(hostName);
+  return {
+    name: "postfix",
+    command: "postconf",
+    debconf: [
+      "postfix postfix/main_mailer_type select Internet Site",
+      `postfix postfix/mailname string ${name}`,
+    ],
+  };
+}
+
+/** Key prefix of the recorded originals of `main.cf` parameters (see the frame's `record_original_value`). */
+export const POSTFIX_ORIGINAL_PREFIX = "postfix.main.";
+
+// Shell shared by apply and restore: main.cf's path, recording a parameter's explicit setting (or its absence)
+// before the first change, and putting a recorded one back (`postconf -X` when it was unset).
+const POSTFIX_FUNCTIONS = String.raw`pf_main_cf="$IPV6_MAIL_ROOT$(postconf -h config_directory)/main.cf"
+pf_explicit() { postconf -n "$1" 2>/dev/null | sed -n "s/^$1 = //p; s/^$1 =$//p"; }
+pf_is_explicit() { [ -n "$(postconf -n "$1" 2>/dev/null)" ]; }
+pf_record() {
+  if pf_is_explicit "$1"; then
+    record_original_value "${POSTFIX_ORIGINAL_PREFIX}$1" "$(pf_explicit "$1")"
+  else
+    record_original_value "${POSTFIX_ORIGINAL_PREFIX}$1"
+  fi
+}
+# pf_restore <name>: back to the recorded original; sets pf_changed (and pf_restart for inet_protocols).
+pf_restore() {
+  local key="${POSTFIX_ORIGINAL_PREFIX}$1" value
+  if original_is_absent "$key"; then
+    if pf_is_explicit "$1"; then
+      backup_file "$pf_main_cf"
+      postconf -X "$1"
+      mark_changed "postfix $1 unset again (as before ipv6-mail)"
+      pf_changed=1
+      [ "$1" != inet_protocols ] || pf_restart=1
+    fi
+    pf_is_explicit "$1" && die "postconf -n $1 still shows a value after postconf -X"
+  else
+    value=$(original_value "$key")
+    if ! pf_is_explicit "$1" || [ "$(pf_explicit "$1")" != "$value" ]; then
+      backup_file "$pf_main_cf"
+      postconf -e "$1=$value"
+      mark_changed "postfix $1 = $value again (as before ipv6-mail)"
+      pf_changed=1
+      [ "$1" != inet_protocols ] || pf_restart=1
+    fi
+    [ "$(pf_explicit "$1")" = "$value" ] || die "postconf -n $1 does not show the original value $value after restoring it"
+  fi
+  drop_original "$key"
+}
+pf_reload() {
+  if [ "$pf_changed" = 1 ] && postfix status >/dev/null 2>&1; then
+    if [ "$pf_restart" = 1 ]; then
+      # inet_protocols is read only at start.
+      postfix stop && postfix start
+    else
+      postfix reload
+    fi
+  fi
+}`;
+
+/**
+ * The Postfix section, for {@link composeHostScript}. Before changing a `main.cf` parameter the first time, it
+ * records the parameter's explicit setting (or that it had none) on the host, so that
+ * {@link postfixRestoreSection} can put `main.cf` back as it was; a parameter recorded earlier that the spec
+ * no longer sets (say `smtp_bind_address` once `smtpIpv4` is dropped) is restored right away.
+ */
 export function postfixSection(spec: PostfixSpec): HostScriptSection {
   const settings = postfixSettings(spec);
   const apply = `pf_settings=(${settings.map(([k, v]) => shellQuote(`${k}=${v}`)).join(" ")})
@@ -56,11 +128,14 @@ pf_minor=\${pf_minor%%.*}
 if ! [[ $pf_major =~ ^[0-9]+$ && $pf_minor =~ ^[0-9]+$ ]] || [ "$pf_major" -lt 3 ] || { [ "$pf_major" -eq 3 ] && [ "$pf_minor" -lt 7 ]; }; then
   die "Postfix $pf_version is older than ${POSTFIX_MIN_VERSION}: smtp_bind_address_enforce needs ${POSTFIX_MIN_VERSION} or newer (Debian 12, Ubuntu 22.04+)"
 fi
-pf_main_cf="$IPV6_MAIL_ROOT$(postconf -h config_directory)/main.cf"
+${POSTFIX_FUNCTIONS}
+pf_names=" "
 for setting in "\${pf_settings[@]}"; do
   name=\${setting%%=*}
   value=\${setting#*=}
+  pf_names+="$name "
   if [ "$(postconf -h "$name")" != "$value" ]; then
+    pf_record "$name"
     backup_file "$pf_main_cf"
     postconf -e "$name=$value"
     pf_changed=1
@@ -68,20 +143,42 @@ for setting in "\${pf_settings[@]}"; do
     mark_changed "postfix $name = $value"
   fi
 done
+for key in $(originals_with_prefix ${POSTFIX_ORIGINAL_PREFIX}); do
+  name=\${key#"${POSTFIX_ORIGINAL_PREFIX}"}
+  case $pf_names in *" $name "*) ;; *) pf_restore "$name" ;; esac
+done
 for setting in "\${pf_settings[@]}"; do
   name=\${setting%%=*}
   [ "$(postconf -h "$name")" = "\${setting#*=}" ] || die "postconf -h $name does not show \${setting#*=} after postconf -e"
 done
-if [ "$pf_changed" = 1 ] && postfix status >/dev/null 2>&1; then
-  if [ "$pf_restart" = 1 ]; then
-    # inet_protocols is read only at start.
-    postfix stop && postfix start
-  else
-    postfix reload
-  fi
-fi`;
+pf_reload`;
   const rollback = `if [ "$pf_changed" = 1 ] && postfix status >/dev/null 2>&1; then postfix reload; fi`;
-  return { name: "postfix", apply, rollback };
+  return { name: "postfix", apply, rollback, packages: [postfixPackage(spec.hostName)] };
+}
+
+/**
+ * The remove script's Postfix section: every `main.cf` parameter the apply changed gets its recorded
+ * original back (`postconf -e` with the old value, `postconf -X` when it was unset), Postfix reloads (restarts
+ * for `inet_protocols`), and the records go. Why: with `smtp_bind_address6` still naming an address that
+ * left with the tunnel and `smtp_bind_address_enforce = yes`, every IPv6 delivery would be deferred forever.
+ * A host without records (or without Postfix) is left as it is.
+ */
+export function postfixRestoreSection(): HostScriptSection {
+  const apply = `pf_changed=0
+pf_restart=0
+pf_keys=$(originals_with_prefix ${POSTFIX_ORIGINAL_PREFIX})
+if [ -z "$pf_keys" ]; then
+  log "no Postfix settings of ipv6-mail to restore"
+  return 0
+fi
+command -v postconf >/dev/null || die "Postfix settings to restore, but postconf is gone: $(printf '%s' "$pf_keys" | tr '\\n' ' ')"
+${POSTFIX_FUNCTIONS}
+for key in $pf_keys; do
+  pf_restore "\${key#"${POSTFIX_ORIGINAL_PREFIX}"}"
+done
+pf_reload`;
+  const rollback = `if [ "$pf_changed" = 1 ] && postfix status >/dev/null 2>&1; then postfix reload; fi`;
+  return { name: "postfix_restore", apply, rollback };
 }
 
 /**

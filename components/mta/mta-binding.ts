@@ -2,9 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
 import {
   composeHostScript,
+  dockerDaemonRestoreSection,
   dockerDaemonSection,
+  eximRestoreSection,
   eximSection,
+  hostPackagesSection,
   HostScriptSection,
+  postfixRestoreSection,
   postfixSection,
   renderDockerMailserverEnv,
 } from "../../host-config";
@@ -36,11 +40,26 @@ export function mtaSection(
 ): HostScriptSection {
   switch (kind) {
     case "exim":
-      return eximSection({ smtpAddress, smtpIpv4 });
+      return eximSection({ smtpAddress, smtpIpv4, hostName });
     case "docker-mailserver":
       return dockerDaemonSection();
     default:
       return postfixSection({ smtpAddress, hostName, smtpIpv4 });
+  }
+}
+
+/**
+ * The remove script's MTA section: the settings {@link mtaSection} changed get the values they had before
+ * (recorded on the host by the apply).
+ */
+export function mtaRestoreSection(kind: MtaKind): HostScriptSection {
+  switch (kind) {
+    case "exim":
+      return eximRestoreSection();
+    case "docker-mailserver":
+      return dockerDaemonRestoreSection();
+    default:
+      return postfixRestoreSection();
   }
 }
 
@@ -51,8 +70,9 @@ export function mtaSection(
  * docker-mailserver a daemon with ip6tables, so the container sees real client addresses, and
  * `PERMIT_DOCKER=none` so the docker gateway is never trusted as a relay (an open relay otherwise).
  *
- * The settings stay on delete: with the bind address gone, an enforcing Postfix defers mail, which is the safe
- * failure.
+ * A host without the MTA gets it installed first (Postfix as an "Internet Site" under the host name, Debian's
+ * exim4, or docker.io). On delete the settings get the values they had before the apply back (recorded on the
+ * host); installed packages stay.
  */
 export class MtaBinding extends pulumi.ComponentResource {
   readonly mta: MtaKind;
@@ -100,11 +120,16 @@ export class MtaBinding extends pulumi.ComponentResource {
           throw new Error(
             `Invalid MtaBinding "${name}": ipv4Address = ${JSON.stringify(ipv4)} is not an IPv4 address`,
           );
-        return composeHostScript([mtaSection(this.mta, smtp, this.hostName, ipv4)], {
+        const mta = mtaSection(this.mta, smtp, this.hostName, ipv4);
+        const packages = hostPackagesSection([mta]);
+        return composeHostScript(packages ? [packages, mta] : [mta], {
           title: `${this.mta} source address (apply)`,
         });
       });
-    this.commands = registerHostScript(name, { connection: args.connection, apply, remove: "true" }, this);
+    const remove = composeHostScript([mtaRestoreSection(this.mta)], {
+      title: `${this.mta} source address (remove)`,
+    });
+    this.commands = registerHostScript(name, { connection: args.connection, apply, remove }, this);
     this.registerOutputs({
       mta: this.mta,
       smtpAddress: this.smtpAddress,
