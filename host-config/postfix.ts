@@ -21,7 +21,8 @@ export const POSTFIX_MIN_VERSION = "3.7";
  * Why each: `smtp_bind_address6` pins the source (RFC 6724 would otherwise pick `::2` or the provider's
  * address, which have no matching PTR); `smtp_bind_address_enforce = yes` defers mail instead of silently
  * sending from another address when the bind address is missing (tunnel down); `inet_protocols = all`
- * enables IPv6 at all; `myhostname` is the HELO name that must match the PTR.
+ * enables IPv6 at all; `myhostname` is the host's name and `smtp_helo_name` the HELO name, which must match
+ * the PTR (set explicitly: a host's own `smtp_helo_name` would otherwise win over `myhostname`).
  */
 export function postfixSettings(spec: PostfixSpec): Array<[string, string]> {
   const settings: Array<[string, string]> = [
@@ -29,6 +30,7 @@ export function postfixSettings(spec: PostfixSpec): Array<[string, string]> {
     ["smtp_bind_address6", parseIpv6Address(spec.smtpAddress)],
     ["smtp_bind_address_enforce", "yes"],
     ["myhostname", checkHostName(spec.hostName)],
+    ["smtp_helo_name", checkHostName(spec.hostName)],
   ];
   if (spec.smtpIpv4 !== undefined) settings.push(["smtp_bind_address", parseIpv4Address(spec.smtpIpv4)]);
   return settings;

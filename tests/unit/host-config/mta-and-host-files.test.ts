@@ -34,6 +34,7 @@ describe("Postfix", () => {
       ["smtp_bind_address6", "2001:db8:25::25"],
       ["smtp_bind_address_enforce", "yes"],
       ["myhostname", "mail.example.org"],
+      ["smtp_helo_name", "mail.example.org"],
       ["smtp_bind_address", "192.0.2.25"],
     ]);
     assert.throws(() => postfixSettings({ ...PF, hostName: "mail" }), /not a fully qualified host name/);
