@@ -451,7 +451,7 @@ if original_recorded ${NETWORKD_ORIGINAL_KEY}; then
     mark_changed "stopped systemd-networkd again"
   fi
   if [ "$(original_value ${NETWORKD_ORIGINAL_KEY})" != enabled ] && systemctl is-enabled --quiet systemd-networkd 2>/dev/null; then
-    systemctl disable --quiet systemd-networkd
+    systemctl disable --quiet --no-reload systemd-networkd
     mark_changed "disabled systemd-networkd again"
   fi
   drop_original ${NETWORKD_ORIGINAL_KEY}

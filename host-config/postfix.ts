@@ -63,42 +63,62 @@ export function postfixPackage(hostName: string): HostPackage {
 /** Key prefix of the recorded originals of `main.cf` parameters (see the frame's `record_original_value`). */
 export const POSTFIX_ORIGINAL_PREFIX = "postfix.main.";
 
-// Shell shared by apply and restore: main.cf's path, recording a parameter's explicit setting (or its absence)
-// before the first change, and putting a recorded one back (`postconf -X` when it was unset).
+// Shell shared by apply and restore. Postfix is asked and changed with as few `postconf` runs as possible (each
+// one parses main.cf and master.cf): `pf_read` loads the explicit settings (`postconf -n`) or the values of
+// some parameters into an associative array; a whole batch of changes is one `postconf -e` and one
+// `postconf -X`. `pf_restore_batch` puts recorded parameters back (`postconf -X` when one was unset).
 const POSTFIX_FUNCTIONS = String.raw`pf_main_cf="$IPV6_MAIL_ROOT$(postconf -h config_directory)/main.cf"
-pf_explicit() { postconf -n "$1" 2>/dev/null | sed -n "s/^$1 = //p; s/^$1 =$//p"; }
-pf_is_explicit() { [ -n "$(postconf -n "$1" 2>/dev/null)" ]; }
-pf_record() {
-  if pf_is_explicit "$1"; then
-    record_original_value "${POSTFIX_ORIGINAL_PREFIX}$1" "$(pf_explicit "$1")"
-  else
-    record_original_value "${POSTFIX_ORIGINAL_PREFIX}$1"
-  fi
+# pf_read <array> [postconf args...]: name -> value of every "name = value" line postconf prints.
+pf_read() {
+  local -n pf_into=$1
+  local line key
+  shift
+  pf_into=()
+  while IFS= read -r line; do
+    key=${"$"}{line%% =*}
+    # shellcheck disable=SC2034 # pf_into names the caller's array
+    if [ "$line" = "$key =" ]; then pf_into[$key]=""; else pf_into[$key]=${"$"}{line#"$key = "}; fi
+  done < <(postconf "$@")
 }
-# pf_restore <name>: back to the recorded original; sets pf_changed (and pf_restart for inet_protocols).
-pf_restore() {
-  local key="${POSTFIX_ORIGINAL_PREFIX}$1" value
-  if original_is_absent "$key"; then
-    if pf_is_explicit "$1"; then
-      backup_file "$pf_main_cf"
-      postconf -X "$1"
-      mark_changed "postfix $1 unset again (as before ipv6-mail)"
-      pf_changed=1
-      [ "$1" != inet_protocols ] || pf_restart=1
+# pf_restore_batch <name>...: gives each recorded parameter its original back; sets pf_changed, pf_restart.
+pf_restore_batch() {
+  local name key
+  local -a set=() unset=()
+  local -A explicit=()
+  pf_read explicit -n
+  for name in "$@"; do
+    key="${POSTFIX_ORIGINAL_PREFIX}$name"
+    if original_is_absent "$key"; then
+      if [ -n "${"$"}{explicit[$name]+set}" ]; then unset+=("$name"); fi
+    elif [ -z "${"$"}{explicit[$name]+set}" ] || [ "${"$"}{explicit[$name]}" != "$(original_value "$key")" ]; then
+      set+=("$name=$(original_value "$key")")
     fi
-    pf_is_explicit "$1" && die "postconf -n $1 still shows a value after postconf -X"
-  else
-    value=$(original_value "$key")
-    if ! pf_is_explicit "$1" || [ "$(pf_explicit "$1")" != "$value" ]; then
-      backup_file "$pf_main_cf"
-      postconf -e "$1=$value"
-      mark_changed "postfix $1 = $value again (as before ipv6-mail)"
-      pf_changed=1
-      [ "$1" != inet_protocols ] || pf_restart=1
-    fi
-    [ "$(pf_explicit "$1")" = "$value" ] || die "postconf -n $1 does not show the original value $value after restoring it"
+  done
+  if [ "${"$"}{#set[@]}" -gt 0 ] || [ "${"$"}{#unset[@]}" -gt 0 ]; then backup_file "$pf_main_cf"; fi
+  if [ "${"$"}{#unset[@]}" -gt 0 ]; then
+    postconf -X "${"$"}{unset[@]}"
+    mark_changed "postfix ${"$"}{unset[*]} unset again (as before ipv6-mail)"
   fi
-  drop_original "$key"
+  if [ "${"$"}{#set[@]}" -gt 0 ]; then
+    postconf -e "${"$"}{set[@]}"
+    mark_changed "postfix ${"$"}{set[*]} again (as before ipv6-mail)"
+  fi
+  for name in "${"$"}{unset[@]}" "${"$"}{set[@]%%=*}"; do
+    [ -n "$name" ] || continue
+    pf_changed=1
+    [ "$name" != inet_protocols ] || pf_restart=1
+  done
+  pf_read explicit -n
+  for name in "$@"; do
+    key="${POSTFIX_ORIGINAL_PREFIX}$name"
+    if original_is_absent "$key"; then
+      [ -z "${"$"}{explicit[$name]+set}" ] || die "postconf -n still shows $name after postconf -X"
+    else
+      [ "${"$"}{explicit[$name]-}" = "$(original_value "$key")" ] ||
+        die "postconf -n does not show the original $name = $(original_value "$key") after restoring it"
+    fi
+    drop_original "$key"
+  done
 }
 pf_reload() {
   if [ "$pf_changed" = 1 ] && postfix status >/dev/null 2>&1; then
@@ -131,27 +151,41 @@ if ! [[ $pf_major =~ ^[0-9]+$ && $pf_minor =~ ^[0-9]+$ ]] || [ "$pf_major" -lt 3
   die "Postfix $pf_version is older than ${POSTFIX_MIN_VERSION}: smtp_bind_address_enforce needs ${POSTFIX_MIN_VERSION} or newer (Debian 12, Ubuntu 22.04+)"
 fi
 ${POSTFIX_FUNCTIONS}
-pf_names=" "
+pf_names=("\${pf_settings[@]%%=*}")
+declare -A pf_now=() pf_explicit=()
+pf_read pf_now "\${pf_names[@]}"
+pf_read pf_explicit -n
+pf_set=()
 for setting in "\${pf_settings[@]}"; do
   name=\${setting%%=*}
   value=\${setting#*=}
-  pf_names+="$name "
-  if [ "$(postconf -h "$name")" != "$value" ]; then
-    pf_record "$name"
-    backup_file "$pf_main_cf"
-    postconf -e "$name=$value"
-    pf_changed=1
+  if [ "\${pf_now[$name]-}" != "$value" ]; then
+    if [ -n "\${pf_explicit[$name]+set}" ]; then
+      record_original_value "${POSTFIX_ORIGINAL_PREFIX}$name" "\${pf_explicit[$name]}"
+    else
+      record_original_value "${POSTFIX_ORIGINAL_PREFIX}$name"
+    fi
+    pf_set+=("$setting")
     [ "$name" != inet_protocols ] || pf_restart=1
     mark_changed "postfix $name = $value"
   fi
 done
+if [ "\${#pf_set[@]}" -gt 0 ]; then
+  backup_file "$pf_main_cf"
+  postconf -e "\${pf_set[@]}"
+  pf_changed=1
+fi
+# Parameters recorded by an earlier apply that this one no longer sets get their originals back.
+pf_unmanaged=()
 for key in $(originals_with_prefix ${POSTFIX_ORIGINAL_PREFIX}); do
   name=\${key#"${POSTFIX_ORIGINAL_PREFIX}"}
-  case $pf_names in *" $name "*) ;; *) pf_restore "$name" ;; esac
+  case " \${pf_names[*]} " in *" $name "*) ;; *) pf_unmanaged+=("$name") ;; esac
 done
+[ "\${#pf_unmanaged[@]}" -eq 0 ] || pf_restore_batch "\${pf_unmanaged[@]}"
+pf_read pf_now "\${pf_names[@]}"
 for setting in "\${pf_settings[@]}"; do
   name=\${setting%%=*}
-  [ "$(postconf -h "$name")" = "\${setting#*=}" ] || die "postconf -h $name does not show \${setting#*=} after postconf -e"
+  [ "\${pf_now[$name]-}" = "\${setting#*=}" ] || die "postconf $name does not show \${setting#*=} after postconf -e"
 done
 pf_reload`;
   const rollback = `if [ "$pf_changed" = 1 ] && postfix status >/dev/null 2>&1; then postfix reload; fi`;
@@ -175,9 +209,9 @@ if [ -z "$pf_keys" ]; then
 fi
 command -v postconf >/dev/null || die "Postfix settings to restore, but postconf is gone: $(printf '%s' "$pf_keys" | tr '\\n' ' ')"
 ${POSTFIX_FUNCTIONS}
-for key in $pf_keys; do
-  pf_restore "\${key#"${POSTFIX_ORIGINAL_PREFIX}"}"
-done
+pf_restore_names=()
+for key in $pf_keys; do pf_restore_names+=("\${key#"${POSTFIX_ORIGINAL_PREFIX}"}"); done
+pf_restore_batch "\${pf_restore_names[@]}"
 pf_reload`;
   const rollback = `if [ "$pf_changed" = 1 ] && postfix status >/dev/null 2>&1; then postfix reload; fi`;
   return { name: "postfix_restore", apply, rollback };

@@ -63,12 +63,16 @@ describe("restoring what apply changed", () => {
 
       box.clearCalls();
       const out = ok(box, remove(postfixRestoreSection()), RESULT_CHANGED);
-      assert.match(out, /postfix smtp_bind_address6 unset again/);
+      assert.match(out, /postfix myhostname smtp_bind_address6 smtp_bind_address_enforce unset again/);
       const restored = box.read("etc/postfix/main.cf").split("\n").filter(Boolean).sort();
       assert.deepEqual(restored, before.split("\n").filter(Boolean).sort(), "postconf -n as before");
-      assert.ok(box.calls().includes("postconf -X smtp_bind_address6"));
-      assert.ok(box.calls().includes("postconf -X smtp_bind_address_enforce"));
-      assert.ok(box.calls().includes("postconf -e inet_protocols=ipv4"));
+      assert.ok(box.calls().includes("postconf -X myhostname smtp_bind_address6 smtp_bind_address_enforce"));
+      assert.ok(box.calls().includes("postconf -e inet_protocols=ipv4 smtp_helo_name=helo.before.example"));
+      assert.equal(
+        box.calls().filter((c) => c.startsWith("postconf")).length,
+        5,
+        "postconf runs: main.cf's directory, read, unset, set, verify",
+      );
       assert.deepEqual(
         box.calls().filter((c) => c.startsWith("postfix ") && c !== "postfix status"),
         ["postfix stop", "postfix start"],

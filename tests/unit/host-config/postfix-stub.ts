@@ -1,5 +1,5 @@
 // A Postfix stand-in for the host-config tests: `postconf` backed by a `name = value` main.cf in the sandbox
-// (-h, -n, -e and -X as Postfix has them), and a `postfix` that logs its calls and says it runs.
+// (names, -h, -n, -e and -X as Postfix has them, several names or settings at once), and a `postfix` that logs its calls and says it runs.
 import { Sandbox } from "./shell-harness";
 
 /** The main.cf the stub starts with unless a test gives its own. */
@@ -13,26 +13,46 @@ export function postfixBox(version: string, mainCf = STUB_MAIN_CF): Sandbox {
     "postconf",
     String.raw`cf="$IPV6_MAIL_ROOT/etc/postfix/main.cf"
 explicit() { grep -E "^$1 =( |$)" "$cf" | tail -n 1; }
-case $1 in
+value() {
+  case $1 in
+    mail_version) echo "${version}" ;;
+    config_directory) echo /etc/postfix ;;
+    *) explicit "$1" | sed -E "s/^$1 = ?//" ;;
+  esac
+}
+case ${"$"}{1:-} in
   -h)
-    case $2 in
-      mail_version) echo "${version}" ;;
-      config_directory) echo /etc/postfix ;;
-      *) explicit "$2" | sed -E "s/^$2 = ?//" ;;
-    esac
+    shift
+    for k in "$@"; do value "$k"; done
     ;;
-  -n) explicit "$2" ;;
+  -n)
+    shift
+    if [ "$#" -eq 0 ]; then grep -E '^[a-z0-9_]+ =' "$cf" || true; fi
+    for k in "$@"; do explicit "$k"; done
+    ;;
   -e)
-    k=${"$"}{2%%=*}; v=${"$"}{2#*=}
-    grep -vE "^$k =( |$)" "$cf" >"$cf.new" || true
-    printf '%s = %s\n' "$k" "$v" >>"$cf.new"
-    mv "$cf.new" "$cf"
+    shift
+    for kv in "$@"; do
+      k=${"$"}{kv%%=*}; v=${"$"}{kv#*=}
+      grep -vE "^$k =( |$)" "$cf" >"$cf.new" || true
+      printf '%s = %s\n' "$k" "$v" >>"$cf.new"
+      mv "$cf.new" "$cf"
+    done
     ;;
   -X)
-    grep -vE "^$2 =( |$)" "$cf" >"$cf.new" || true
-    mv "$cf.new" "$cf"
+    shift
+    for k in "$@"; do
+      grep -vE "^$k =( |$)" "$cf" >"$cf.new" || true
+      mv "$cf.new" "$cf"
+    done
     ;;
-  *) echo "postconf stub: unsupported $*" >&2; exit 2 ;;
+  -*) echo "postconf stub: unsupported $*" >&2; exit 2 ;;
+  *)
+    for k in "$@"; do
+      v=$(value "$k")
+      if [ -n "$v" ]; then printf '%s = %s\n' "$k" "$v"; else printf '%s =\n' "$k"; fi
+    done
+    ;;
 esac`,
   );
   box.stub("postfix", "exit 0");
