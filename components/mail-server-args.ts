@@ -5,22 +5,22 @@ import { HeTunnelSettings, checkSmtpInterfaceId, checkTunnelSettings } from "./t
 import { FirewallSettings, checkFirewallSettings } from "./firewall/firewall-settings";
 import { MtaSettings, checkMtaSettings } from "./mta/mta-settings";
 import { MailDnsCloudflareArgs } from "./dns/mail-dns";
+import { MailDnsSettings } from "./dns/mail-dns-settings";
 import { checkHostName } from "./hosts/host-args-check";
 import { HostTransport } from "./transport/host-script-command";
-import { PREFIX_SOURCES, prefixOwnership, ConfigProblem, isDomainName } from "../net";
+import {
+  checkSetting,
+  ConfigProblem,
+  isDomainName,
+  PREFIX_SOURCES,
+  prefixOwnership,
+  PROVIDER_INTERFACE_NAME,
+} from "../net";
 
 /** DNS settings of a {@link MailServer}. */
-export interface MailServerDnsSettings {
+export interface MailServerDnsSettings extends MailDnsSettings {
   /** Publish in Cloudflare. Without it (and not on Hetzner) the records are only output, for you to publish. */
   cloudflare?: MailDnsCloudflareArgs;
-  spfAuthorize?: "prefix" | "address";
-  spfMechanisms?: string[];
-  spfAll?: "-all" | "~all";
-  mx?: boolean;
-  mxPriority?: number;
-  ttl?: number;
-  /** Low TTL for the AAAA during rollout (e.g. 300). */
-  aaaaTtl?: number;
 }
 
 /**
@@ -111,6 +111,7 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
   problems.push(...checkTunnelSettings(args?.tunnel, "tunnel.", args?.allowDocumentationPrefixes ?? false));
   problems.push(...checkFirewallSettings(args?.firewall, "firewall."));
   problems.push(...checkMtaSettings(args?.mta, "mta."));
+  problems.push(...checkSetting(PROVIDER_INTERFACE_NAME, args?.nativeInterface, "nativeInterface"));
   if (args?.hostTransport !== undefined && !["command", "openssh"].includes(args.hostTransport)) {
     problems.push({
       field: "hostTransport",

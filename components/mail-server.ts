@@ -3,7 +3,12 @@ import { types } from "@pulumi/command";
 import { DigitalOceanHost } from "./hosts/digitalocean-host";
 import { HetznerHost } from "./hosts/hetzner-host";
 import { ExistingHost } from "./hosts/existing-host";
-import { checkSmtpAddressOf, resolveTunnel, ResolvedTunnel } from "./tunnel/he-tunnel-args";
+import {
+  checkSmtpAddressOf,
+  resolveTunnel,
+  ResolvedTunnel,
+  tunnelPrefixOrigin,
+} from "./tunnel/he-tunnel-args";
 import {
   endpointUpdateSection,
   endpointUpdateStdin,
@@ -22,6 +27,7 @@ import {
   spfRecordOf,
 } from "./dns/mail-dns";
 import { checkMailServerArgs, MailServerArgs } from "./mail-server-args";
+import { isMailDnsSetting, mailDnsSettingsOf } from "./dns/mail-dns-settings";
 import { HostScriptCommands, registerHostScript } from "./transport/host-script-command";
 import { claimDedicatedPrefix } from "./prefix-claims";
 import {
@@ -42,8 +48,10 @@ import {
   DnsRecordPlan,
   InvalidConfigError,
   PrefixSource,
+  PROVIDER_INTERFACE_NAME,
   ptrOwnerName,
   serviceAddress,
+  settingValue,
 } from "../net";
 import { knownValue, NOT_YET_KNOWN } from "./known-input";
 
@@ -99,7 +107,13 @@ export class MailServer extends pulumi.ComponentResource {
     }
     if (staticPrefix !== undefined) {
       problems.addAll(
-        claimDedicatedPrefix(staticPrefix, hostName, tunnel ? "tunnel.routedPrefix" : "existing.ipv6Prefix"),
+        claimDedicatedPrefix(
+          staticPrefix,
+          hostName,
+          args.tunnel
+            ? tunnelPrefixOrigin(args.tunnel, "tunnel.", hostName)
+            : { field: "existing.ipv6Prefix", value: staticPrefix, fix: "give every mail host its own /64" },
+        ),
       );
       problems.addAll(checkSmtpAddressOf(staticPrefix, interfaceId, "smtpInterfaceId"));
     }
@@ -243,22 +257,13 @@ function mailDnsArgs(
     smtpAddress: sendsOverIpv6 ? resolved.smtpAddress : undefined,
     dedicatedPrefix: sendsOverIpv6 ? resolved.dedicatedPrefix : undefined,
     ipv4Address: resolved.ipv4Address,
-    spfAuthorize: settings.spfAuthorize,
-    spfMechanisms: settings.spfMechanisms,
-    spfAll: settings.spfAll,
-    mx: settings.mx,
-    mxPriority: settings.mxPriority,
-    ttl: settings.ttl,
-    aaaaTtl: settings.aaaaTtl,
+    ...mailDnsSettingsOf(settings),
     cloudflare: settings.cloudflare,
     // Hetzner's Rdns carries the PTR of the IPv6 SMTP address; the IPv4 PTR is HetznerHost's.
     hetznerServerId: sendsOverIpv6 ? resolved.hetznerServerId : undefined,
     allowDocumentationPrefixes: args.allowDocumentationPrefixes,
   };
 }
-
-/** MailDns fields that are MailServer's `dns` settings. */
-const DNS_SETTINGS = ["spfAuthorize", "spfMechanisms", "spfAll", "mx", "mxPriority", "ttl", "aaaaTtl"];
 
 /**
  * The plan's problems with a mail server's DNS settings, named by MailServer's fields. The SMTP address and
@@ -267,7 +272,7 @@ const DNS_SETTINGS = ["spfAuthorize", "spfMechanisms", "spfAll", "mx", "mxPriori
  */
 function dnsSettingsProblems(dns: MailDnsArgs, name: string, addresses: MailDnsAddresses): ConfigProblem[] {
   return checkMailDnsArgs(dns, name, addresses).flatMap((p): ConfigProblem[] => {
-    if (DNS_SETTINGS.includes(p.field)) return [{ ...p, field: `dns.${p.field}` }];
+    if (isMailDnsSetting(p.field)) return [{ ...p, field: `dns.${p.field}` }];
     if (p.field === "ipv4Address") return [{ ...p, field: "existing.ipv4Address" }];
     if (p.field === "zone" || p.field === "hostName") return [p];
     return [];
@@ -302,7 +307,14 @@ function renderHostScripts(
     remove.push(tunnelRemoveSection(spec));
   } else if (known.smtp && !args.smtpOverIpv4Only) {
     apply.push(
-      nativeAddressSection({ interfaceName: args.nativeInterface ?? "eth0", smtpAddress: known.smtp }),
+      nativeAddressSection({
+        interfaceName: settingValue(
+          PROVIDER_INTERFACE_NAME,
+          args.nativeInterface,
+          "MailServer nativeInterface",
+        ),
+        smtpAddress: known.smtp,
+      }),
     );
   }
   const fw = firewallSpec(

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as hcloud from "@pulumi/hcloud";
 import {
+  checkSetting,
   ConfigProblem,
   ConfigProblems,
   DnsRecordPlan,
@@ -9,8 +10,10 @@ import {
   MailDnsSpec,
   planMailDns,
   ptrOwnerName,
+  SPF_AUTHORIZE,
 } from "../../net";
 import { Known, knownValue, NOT_YET_KNOWN } from "../known-input";
+import { MailDnsSettings, mailDnsSettingsOf } from "./mail-dns-settings";
 
 const TYPE = "ipv6-mail:index:MailDns";
 
@@ -38,7 +41,7 @@ export interface MailDnsCloudflareArgs {
 }
 
 /** Arguments of {@link MailDns}. */
-export interface MailDnsArgs {
+export interface MailDnsArgs extends MailDnsSettings {
   /** The mail domain, e.g. `example.org`. */
   zone: string;
   /** The mail host's FQDN: AAAA owner, PTR target and MTA host name, so that FCrDNS holds. */
@@ -58,19 +61,6 @@ export interface MailDnsArgs {
   dedicatedPrefix?: pulumi.Input<string>;
   /** The host's public IPv4 (A and SPF `ip4:`); required when sending over IPv4 only. */
   ipv4Address?: pulumi.Input<string>;
-  /** `prefix` (default) authorizes the whole /64 in SPF, `address` only the SMTP address. */
-  spfAuthorize?: "prefix" | "address";
-  /** Extra SPF mechanisms, e.g. `include:` of a relay. */
-  spfMechanisms?: string[];
-  /** `-all` (default) or `~all`. */
-  spfAll?: "-all" | "~all";
-  /** Point the zone's MX at this host (default true). */
-  mx?: boolean;
-  mxPriority?: number;
-  /** Default 3600. */
-  ttl?: number;
-  /** TTL of the AAAA record; a low one (300) while rolling IPv6 out lets you withdraw it fast. */
-  aaaaTtl?: number;
   cloudflare?: MailDnsCloudflareArgs;
   /** Set the SMTP address's PTR with Hetzner's `Rdns` on this server (only when sending over IPv6). */
   hetznerServerId?: pulumi.Input<number>;
@@ -169,7 +159,7 @@ export function checkMailDnsArgs(
     ipv4Address: knownValue(args?.ipv4Address),
   },
 ): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = [...checkSetting(SPF_AUTHORIZE, args?.spfAuthorize, "spfAuthorize")];
   const sendsOverIpv6 = args?.sendsOverIpv6 ?? true;
   // The SMTP address and the /64 are checked against each other: while either is unknown, both stand in.
   const ipv6Known = addresses.smtpAddress !== NOT_YET_KNOWN && addresses.dedicatedPrefix !== NOT_YET_KNOWN;
@@ -278,19 +268,17 @@ function toSpec(
   byAddress: boolean,
   allowDocumentation: boolean | undefined,
 ): MailDnsSpec {
+  // The plan takes the DNS settings as they are, but for spfAuthorize, which picks spfIpv6 above.
+  const { spfAuthorize: _picked, ...policy } = mailDnsSettingsOf(args);
+  void _picked;
   return {
+    ...policy,
     zone: args?.zone,
     hostName: args?.hostName,
     sendsOverIpv6: args?.sendsOverIpv6,
     smtpAddress: addresses.smtpAddress,
     spfIpv6: byAddress ? addresses.smtpAddress : addresses.dedicatedPrefix,
     ipv4Address: addresses.ipv4Address,
-    spfMechanisms: args?.spfMechanisms,
-    spfAll: args?.spfAll,
-    mx: args?.mx,
-    mxPriority: args?.mxPriority,
-    ttl: args?.ttl,
-    aaaaTtl: args?.aaaaTtl,
     allowDocumentation,
   };
 }

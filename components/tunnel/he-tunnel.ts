@@ -16,6 +16,7 @@ import {
   HeTunnelSettings,
   resolveTunnel,
   ResolvedTunnel,
+  tunnelPrefixOrigin,
 } from "./he-tunnel-args";
 import { HostScriptCommands, registerHostScript } from "../transport/host-script-command";
 import {
@@ -146,9 +147,7 @@ export class HeTunnel extends pulumi.ComponentResource {
     const interfaceId = args.smtpInterfaceId ?? DEFAULT_SMTP_INTERFACE_ID;
     const { dedicatedPrefix } = tunnelAddressing(tunnel, hostName);
     problems.addAll(checkSmtpAddressOf(dedicatedPrefix, interfaceId, "smtpInterfaceId"));
-    problems.addAll(
-      claimDedicatedPrefix(dedicatedPrefix, hostName, tunnel.routedPrefix ? "routedPrefix" : "subnetIndex"),
-    );
+    problems.addAll(claimDedicatedPrefix(dedicatedPrefix, hostName, tunnelPrefixOrigin(args, "", hostName)));
     problems.throwIfAny("HeTunnel", name);
     const addressing = tunnelAddressing(tunnel, hostName, interfaceId);
     super(TYPE, name, {}, opts);
