@@ -14,6 +14,7 @@ import {
 } from "../../net";
 import { Known, knownValue, NOT_YET_KNOWN } from "../known-input";
 import { MailDnsSettings, mailDnsSettingsOf } from "./mail-dns-settings";
+import { LateCheck } from "../late-check";
 
 const TYPE = "ipv6-mail:index:MailDns";
 
@@ -99,14 +100,29 @@ export class MailDns extends pulumi.ComponentResource {
     super(TYPE, name, {}, opts);
 
     const sendsOverIpv6 = args.sendsOverIpv6 ?? true;
-    this.records = planMailDnsRecords(args, "MailDns", name);
+    // Addresses that were outputs of other resources are planned once known; a plan that fails then fails
+    // this component, and none of its records is registered.
+    const planned = pulumi
+      .all([args.smtpAddress, args.dedicatedPrefix, args.ipv4Address])
+      .apply(([smtpAddress, dedicatedPrefix, ipv4Address]) =>
+        tryPlanRecords(args, name, { smtpAddress, dedicatedPrefix, ipv4Address: ipv4Address || undefined }),
+      );
+    const late = new LateCheck(
+      this,
+      "MailDns",
+      name,
+      planned.apply((p) => p.problems),
+    );
+    const records = late.checked(planned.apply((p) => p.records));
+    this.records = late.published(records, []);
     this.spfRecord = this.records.apply((rs) => spfRecordOf(rs, args.zone));
     this.ptrName = sendsOverIpv6
-      ? pulumi.output(args.smtpAddress as pulumi.Input<string>).apply(ptrOwnerName)
+      ? late.published(pulumi.output(args.smtpAddress as pulumi.Input<string>).apply(ptrOwnerName), undefined)
       : pulumi.output(undefined);
 
+    const gated = { parent: this, dependsOn: late.gate };
     const pick = (type: DnsRecordPlan["type"], recordName?: string) =>
-      this.records.apply((rs) => {
+      records.apply((rs) => {
         const found = rs.find((r) => r.type === type && (recordName === undefined || r.name === recordName));
         if (!found) throw new Error(`MailDns "${name}": the plan has no ${type} record ${recordName ?? ""}`);
         return found;
@@ -121,12 +137,12 @@ export class MailDns extends pulumi.ComponentResource {
       if (hostName !== zone) forward.push(["helo-spf", "TXT", hostName]);
       for (const [role, type, recordName] of forward) {
         this.cloudflareRecords.push(
-          cloudflareRecord(`${name}-${role}`, args.cloudflare.zoneId, pick(type, recordName), this),
+          cloudflareRecord(`${name}-${role}`, args.cloudflare.zoneId, pick(type, recordName), gated),
         );
       }
       if (sendsOverIpv6 && args.cloudflare.reverseZoneId !== undefined) {
         this.cloudflareRecords.push(
-          cloudflareRecord(`${name}-ptr`, args.cloudflare.reverseZoneId, pick("PTR"), this),
+          cloudflareRecord(`${name}-ptr`, args.cloudflare.reverseZoneId, pick("PTR"), gated),
         );
       }
     }
@@ -135,10 +151,10 @@ export class MailDns extends pulumi.ComponentResource {
         `${name}-ptr`,
         {
           serverId: args.hetznerServerId,
-          ipAddress: pulumi.output(args.smtpAddress as string),
+          ipAddress: late.checked(args.smtpAddress as pulumi.Input<string>),
           dnsPtr: hostName,
         },
-        { parent: this },
+        gated,
       );
     }
     this.registerOutputs({ records: this.records, spfRecord: this.spfRecord, ptrName: this.ptrName });
@@ -232,6 +248,23 @@ export function planMailDnsRecords(
     );
 }
 
+/** The records, or the problems that keep them from being planned (named by MailDns's fields). */
+function tryPlanRecords(
+  args: MailDnsArgs,
+  name: string,
+  addresses: { smtpAddress?: string; dedicatedPrefix?: string; ipv4Address?: string },
+): { records: DnsRecordPlan[]; problems: ConfigProblem[] } {
+  try {
+    return {
+      records: planRecords(args, "MailDns", name, addresses, args.allowDocumentationPrefixes),
+      problems: [],
+    };
+  } catch (error) {
+    if (!(error instanceof InvalidConfigError)) throw error;
+    return { records: [], problems: [...error.problems] };
+  }
+}
+
 /** The SPF record of the zone in planned records, its TXT strings joined as receivers join them. */
 export function spfRecordOf(records: readonly DnsRecordPlan[], zone: string): string {
   const txt = records.find((r) => r.type === "TXT" && r.name === zone.toLowerCase());
@@ -291,7 +324,7 @@ function cloudflareRecord(
   name: string,
   zoneId: pulumi.Input<string>,
   record: pulumi.Output<DnsRecordPlan>,
-  parent: pulumi.Resource,
+  opts: pulumi.CustomResourceOptions,
 ): cloudflare.DnsRecord {
   return new cloudflare.DnsRecord(
     name,
@@ -305,6 +338,6 @@ function cloudflareRecord(
       proxied: false,
       comment: "managed by ipv6-mail",
     },
-    { parent },
+    opts,
   );
 }

@@ -21,6 +21,11 @@ export interface HostScriptCommandArgs {
    * dynamic provider ({@link OpenSshScript}), where the command provider plugin can't be installed.
    */
   transport?: HostTransport;
+  /**
+   * Resources (or an output of them) the commands wait for. An output that fails keeps the commands from
+   * being registered at all: a component's check of values known only at the update (see `LateCheck`).
+   */
+  dependsOn?: pulumi.Input<pulumi.Resource[]>;
 }
 
 /** How host scripts reach the host. */
@@ -55,7 +60,7 @@ export function registerHostScript(
       delete: args.remove,
       stdin: args.stdin === undefined ? undefined : pulumi.secret(args.stdin),
     },
-    { parent, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true },
+    { parent, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true, dependsOn: args.dependsOn },
   );
   if (args.confirm === undefined) return { apply };
   const confirm = new remote.Command(
@@ -67,9 +72,15 @@ export function registerHostScript(
       // Confirm again whenever the applied script changes (it may have armed a new rollback).
       triggers: [apply.create],
     },
-    { parent, dependsOn: [apply] },
+    { parent, dependsOn: after(args, apply) },
   );
   return { apply, confirm };
+}
+
+/** `dependsOn` of the confirmation: the apply command, and whatever the apply waits for. */
+function after(args: HostScriptCommandArgs, apply: pulumi.Resource): pulumi.Input<pulumi.Resource[]> {
+  if (args.dependsOn === undefined) return [apply];
+  return pulumi.output(args.dependsOn).apply((resources) => [...resources, apply]);
 }
 
 function registerOverOpenSsh(
@@ -87,13 +98,13 @@ function registerOverOpenSsh(
   const apply = new OpenSshScript(
     name,
     { ...target, apply: args.apply, remove: args.remove, stdin: args.stdin },
-    { parent },
+    { parent, dependsOn: args.dependsOn },
   );
   if (args.confirm === undefined) return { apply };
   const confirm = new OpenSshScript(
     `${name}-confirm`,
     { ...target, apply: args.confirm, remove: "true", triggers: [args.apply] },
-    { parent, dependsOn: [apply] },
+    { parent, dependsOn: after(args, apply) },
   );
   return { apply, confirm };
 }
