@@ -5,7 +5,9 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { checkFirewallSettings, checkTunnelSettings, HeTunnelSettings } from "../../../components";
+import { HeTunnelSettings } from "../../../components";
+import { checkFirewallSettings } from "../../../components/firewall/firewall-settings";
+import { checkTunnelSettings } from "../../../components/tunnel/he-tunnel-args";
 import {
   renderFirewallScripts,
   renderHeEndpointUpdateScript,
