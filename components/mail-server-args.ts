@@ -179,6 +179,14 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
       fix: "give the host's public IPv4 address (and tunnel.localIpv4 when the host is behind NAT)",
     });
   }
+  if (args?.mta?.bindIpv4 && args.existing !== undefined && args.existing.ipv4Address === undefined) {
+    problems.push({
+      field: "mta.bindIpv4",
+      value: true,
+      problem: "binds outbound IPv4 to the host's IPv4, but existing.ipv4Address is not given",
+      fix: "give existing.ipv4Address, or remove bindIpv4",
+    });
+  }
   problems.push(...checkSmtpInterfaceId(args?.smtpInterfaceId, "smtpInterfaceId"));
   return problems;
 }

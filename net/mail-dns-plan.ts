@@ -142,6 +142,14 @@ export function planMailDns(
   problems.addAll(checkSetting(DNS_TTL, spec.aaaaTtl, "aaaaTtl"));
   problems.addAll(checkSetting(MX_PRIORITY, spec.mxPriority, "mxPriority"));
   problems.addAll(checkSetting(SPF_ALL, spec.spfAll, "spfAll"));
+  if (spec.mx !== undefined && typeof spec.mx !== "boolean") {
+    problems.add(
+      "mx",
+      spec.mx,
+      "must be true or false",
+      "leave it unset (true) to point the zone's MX at this host",
+    );
+  }
   const mechanisms: unknown = spec.spfMechanisms ?? [];
   if (!Array.isArray(mechanisms) || mechanisms.some((m) => typeof m !== "string")) {
     problems.add(

@@ -7,7 +7,10 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { HeTunnelSettings } from "../../../components";
 import { checkFirewallSettings } from "../../../components/firewall/firewall-settings";
-import { checkTunnelSettings } from "../../../components/tunnel/he-tunnel-args";
+import { checkMailServerArgs } from "../../../components/mail-server-args";
+import { checkMailDnsArgs } from "../../../components/dns/mail-dns";
+import { checkTunnelSettings, resolveTunnel } from "../../../components/tunnel/he-tunnel-args";
+import { tunnelAddressing, tunnelSpec } from "../../../components/tunnel/he-tunnel";
 import {
   renderFirewallScripts,
   renderHeEndpointUpdateScript,
@@ -26,15 +29,12 @@ import {
 } from "../../../net";
 import { FIREWALL, HE_TUNNEL } from "./fixtures";
 
-const TUNNEL_SPEC: TunnelSpec = {
-  heServerIpv4: "198.51.100.9",
-  localIpv4: "10.0.0.5",
-  linkClientAddress: "2001:470:1f0a:123::2",
-  linkServerAddress: "2001:470:1f0a:123::1",
-  routedPrefix: "2001:470:1f0b:123::/64",
-  smtpAddress: "2001:470:1f0b:123::25",
-  providerDefaultRoute: "keep",
-};
+/** The tunnel spec the components render for the fixture tunnel. */
+const TUNNEL_SPEC: TunnelSpec = tunnelSpec(
+  resolveTunnel(HE_TUNNEL),
+  tunnelAddressing(resolveTunnel(HE_TUNNEL), "mx1.example.org"),
+  "10.0.0.5",
+);
 
 /** Values just inside and just outside an integer setting's range, and one that is not whole. */
 function edges(setting: IntegerSetting): { inside: number[]; outside: number[] } {
@@ -109,6 +109,37 @@ describe("one declaration per setting", () => {
       if (valid) render();
       else assert.throws(render, /providerInterface/);
     }
+  });
+
+  it("MailServer checks the settings nothing checked before, under the fields the user set", () => {
+    const problems = checkMailServerArgs({
+      hostName: "mx3.example.org",
+      zone: "example.org",
+      existing: { ssh: { host: "192.0.2.50", privateKey: "key" }, ipv6Prefix: "2a01:4f8:c17:1234::/64" },
+      firewall: FIREWALL,
+      mta: { bindIpv4: true },
+      nativeInterface: "eth0; reboot",
+      dns: { spfAuthorize: "all" as "prefix" },
+    });
+    assert.deepEqual(
+      problems.map((p) => p.field),
+      ["nativeInterface", "mta.bindIpv4"],
+    );
+    const dns = checkMailDnsArgs(
+      {
+        zone: "example.org",
+        hostName: "mx3.example.org",
+        smtpAddress: "2a01:4f8:c17:1234::25",
+        dedicatedPrefix: "2a01:4f8:c17:1234::/64",
+        spfAuthorize: "all" as "prefix",
+        cloudflare: { zoneId: "z" },
+      },
+      "dns",
+    );
+    assert.deepEqual(
+      dns.map((p) => [p.field, p.problem]),
+      [["spfAuthorize", 'must be "prefix" or "address"']],
+    );
   });
 
   it("checkSetting names the user's field; settingValue applies the default and asserts", () => {
