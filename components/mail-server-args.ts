@@ -6,7 +6,6 @@ import { FirewallSettings, checkFirewallSettings } from "./firewall/firewall-set
 import { MtaSettings, checkMtaSettings } from "./mta/mta-settings";
 import { MailDnsCloudflareArgs } from "./dns/mail-dns";
 import { checkHostName } from "./hosts/host-args-check";
-import { HostTransport } from "./transport/host-script-command";
 import { PREFIX_SOURCES, prefixOwnership, ConfigProblem, isDomainName } from "../net";
 
 /** DNS settings of a {@link MailServer}. */
@@ -55,12 +54,6 @@ export interface MailServerArgs {
   preferIpv4Outbound?: boolean;
   /** Accept documentation prefixes (lab and test stacks only). */
   allowDocumentationPrefixes?: boolean;
-  /**
-   * How the host script reaches the host: `command` (default, `@pulumi/command` remote commands) or
-   * `openssh` (the machine's OpenSSH client in a dynamic provider, where the command provider's plugin
-   * cannot be installed).
-   */
-  hostTransport?: HostTransport;
 }
 
 /** Checks every argument of a {@link MailServer}, returning all problems at once. */
@@ -111,14 +104,6 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
   problems.push(...checkTunnelSettings(args?.tunnel, "tunnel.", args?.allowDocumentationPrefixes ?? false));
   problems.push(...checkFirewallSettings(args?.firewall, "firewall."));
   problems.push(...checkMtaSettings(args?.mta, "mta."));
-  if (args?.hostTransport !== undefined && !["command", "openssh"].includes(args.hostTransport)) {
-    problems.push({
-      field: "hostTransport",
-      value: args.hostTransport,
-      problem: 'must be "command" or "openssh"',
-      fix: 'leave it unset (command), or use "openssh" where the command provider plugin is unavailable',
-    });
-  }
 
   const ipv6Sources = [
     args?.tunnel ? "tunnel" : undefined,

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { remote, types } from "@pulumi/command";
-import { OpenSshScript } from "./openssh-script";
 
 /** What a host needs to run one configuration: the scripts (rendered by host-config) and how to reach it. */
 export interface HostScriptCommandArgs {
@@ -16,23 +15,12 @@ export interface HostScriptCommandArgs {
    * firewall's timed rollback.
    */
   confirm?: pulumi.Input<string>;
-  /**
-   * `command` (default): `@pulumi/command` remote commands. `openssh`: the machine's OpenSSH client through a
-   * dynamic provider ({@link OpenSshScript}), where the command provider plugin can't be installed.
-   */
-  transport?: HostTransport;
 }
-
-/** How host scripts reach the host. */
-export type HostTransport = "command" | "openssh";
-
-/** A registered host script, by either transport; both expose the script's `stdout`. */
-export type HostScriptResource = remote.Command | OpenSshScript;
 
 /** The commands registered for one host script. */
 export interface HostScriptCommands {
-  readonly apply: HostScriptResource;
-  readonly confirm?: HostScriptResource;
+  readonly apply: remote.Command;
+  readonly confirm?: remote.Command;
 }
 
 /**
@@ -45,7 +33,6 @@ export function registerHostScript(
   args: HostScriptCommandArgs,
   parent: pulumi.Resource,
 ): HostScriptCommands {
-  if (args.transport === "openssh") return registerOverOpenSsh(name, args, parent);
   const apply = new remote.Command(
     name,
     {
@@ -67,32 +54,6 @@ export function registerHostScript(
       // Confirm again whenever the applied script changes (it may have armed a new rollback).
       triggers: [apply.create],
     },
-    { parent, dependsOn: [apply] },
-  );
-  return { apply, confirm };
-}
-
-function registerOverOpenSsh(
-  name: string,
-  args: HostScriptCommandArgs,
-  parent: pulumi.Resource,
-): HostScriptCommands {
-  const c = args.connection;
-  const target = {
-    host: c.host,
-    port: c.port,
-    user: c.user,
-    privateKey: c.privateKey as pulumi.Input<string>,
-  };
-  const apply = new OpenSshScript(
-    name,
-    { ...target, apply: args.apply, remove: args.remove, stdin: args.stdin },
-    { parent },
-  );
-  if (args.confirm === undefined) return { apply };
-  const confirm = new OpenSshScript(
-    `${name}-confirm`,
-    { ...target, apply: args.confirm, remove: "true", triggers: [args.apply] },
     { parent, dependsOn: [apply] },
   );
   return { apply, confirm };

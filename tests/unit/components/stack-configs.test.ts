@@ -96,8 +96,7 @@ const EXPECTED: Record<string, Expected> = {
     resources: [
       "ipv6-mail:index:MailServer mail",
       "ipv6-mail:index:ExistingHost mail",
-      "pulumi-nodejs:dynamic:Resource mail-host",
-      "pulumi-nodejs:dynamic:Resource mail-host-confirm",
+      ...HOST_COMMANDS,
     ],
   },
 };
@@ -205,11 +204,15 @@ describe("shipped stack configs under mocks", () => {
 
   it("reaches the lab over the state file's SSH target with its key as a secret", async () => {
     const { env } = await evaluate("lab", labState);
-    const apply = env.get("pulumi-nodejs:dynamic:Resource", "mail-host");
-    assert.equal(unwrap(apply.inputs.host), "127.0.0.1");
-    assert.equal(unwrap(apply.inputs.port), 2299);
-    assert.ok(isWireSecret(apply.inputs.privateKey));
-    assert.equal(unwrap(apply.inputs.privateKey), LAB_KEY);
+    for (const name of ["mail-host", "mail-host-confirm"]) {
+      const command = env.get("command:remote:Command", name);
+      assert.ok(isWireSecret(command.inputs.connection), `${name}: the connection is a secret`);
+      const connection = unwrap(command.inputs.connection) as { host: string; port: number; privateKey: string };
+      assert.equal(connection.host, "127.0.0.1");
+      assert.equal(connection.port, 2299);
+      assert.equal(connection.privateKey, LAB_KEY);
+    }
+    const apply = env.get("command:remote:Command", "mail-host");
     assert.ok(isWireSecret(apply.inputs.stdin), "the HE credentials go on a secret stdin");
   });
 
