@@ -41,6 +41,9 @@ export function registerHostScript(
       update: args.apply,
       delete: args.remove,
       stdin: args.stdin === undefined ? undefined : pulumi.secret(args.stdin),
+      // The scripts never read the previous run's output; passing it needs AcceptEnv in sshd_config, and
+      // without it the provider warns on every update.
+      addPreviousOutputInEnv: false,
     },
     { parent, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true },
   );
@@ -53,6 +56,7 @@ export function registerHostScript(
       update: args.confirm,
       // Confirm again whenever the applied script changes (it may have armed a new rollback).
       triggers: [apply.create],
+      addPreviousOutputInEnv: false,
     },
     { parent, dependsOn: [apply] },
   );
