@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { repoRoot } from "../../lab/repo-root";
+import { mailServerArgsFromConfig } from "../../../stacks/stack-settings";
 import { HE_UPDATE_KEY, HE_USERNAME, SECRETS, SSH_PRIVATE_KEY } from "./fixtures";
 import {
   assertNoPlainSecrets,
@@ -93,11 +94,7 @@ const EXPECTED: Record<string, Expected> = {
     ptrName: "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.5.2.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
     spfRecord: "v=spf1 ip4:192.0.2.10 ip6:2001:db8:25::/64 -all",
     prefixSource: "he-routed-64",
-    resources: [
-      "ipv6-mail:index:MailServer mail",
-      "ipv6-mail:index:ExistingHost mail",
-      ...HOST_COMMANDS,
-    ],
+    resources: ["ipv6-mail:index:MailServer mail", "ipv6-mail:index:ExistingHost mail", ...HOST_COMMANDS],
   },
 };
 
@@ -207,13 +204,31 @@ describe("shipped stack configs under mocks", () => {
     for (const name of ["mail-host", "mail-host-confirm"]) {
       const command = env.get("command:remote:Command", name);
       assert.ok(isWireSecret(command.inputs.connection), `${name}: the connection is a secret`);
-      const connection = unwrap(command.inputs.connection) as { host: string; port: number; privateKey: string };
+      const connection = unwrap(command.inputs.connection) as {
+        host: string;
+        port: number;
+        privateKey: string;
+      };
       assert.equal(connection.host, "127.0.0.1");
       assert.equal(connection.port, 2299);
       assert.equal(connection.privateKey, LAB_KEY);
     }
     const apply = env.get("command:remote:Command", "mail-host");
     assert.ok(isWireSecret(apply.inputs.stdin), "the HE credentials go on a secret stdin");
+  });
+
+  it("lets the lab config's ssh settings override the state file's target, keeping its key", async () => {
+    const config = stackConfig("lab", labState);
+    const settings = JSON.parse(config["ipv6-mail:mailServer"]) as { existing: Record<string, unknown> };
+    settings.existing.ssh = { host: "127.0.0.1", port: 40022 };
+    config["ipv6-mail:mailServer"] = JSON.stringify(settings);
+    await installMocks(undefined, config, SECRET_KEYS, "lab");
+    const args = mailServerArgsFromConfig(new pulumi.Config("ipv6-mail"), ROOT);
+    const ssh = args.existing?.ssh;
+    assert.equal(ssh?.host, "127.0.0.1");
+    assert.equal(ssh?.port, 40022);
+    assert.equal(ssh?.user, "root");
+    assert.equal(await valueOf(ssh?.privateKey as pulumi.Input<string>), LAB_KEY);
   });
 
   it("fails with a fix when the lab state file is missing", async () => {
