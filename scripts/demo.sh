@@ -26,7 +26,7 @@ step "build (tsc)"
 npm run --silent build
 step "Pulumi engine (built from source, cached): CLI, language host and plugins"
 eval "$(bash scripts/pulumi-engine.sh --env)"
-bash scripts/pulumi-engine.sh --plugins >&2
+bash scripts/pulumi-engine.sh --plugins 2>/dev/null >&2 || fail "scripts/pulumi-engine.sh --plugins failed"
 step "lab VM"
 export LAB_INSTANCE=${LAB_INSTANCE:-default}
 bash lab/lab.sh start
