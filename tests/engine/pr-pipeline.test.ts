@@ -13,12 +13,12 @@ import { after, describe, it } from "node:test";
 
 import { runLocal } from "../lab/lab-vm";
 import { repoRoot } from "../lab/repo-root";
+import { STACK_RESOURCES } from "../stack-resources";
 
 const ROOT = repoRoot();
 const SCRIPT = path.join(ROOT, "scripts", "pr-pipeline.sh");
 const BAD_PROD = path.join(ROOT, "tests", "engine", "bad-prod");
 
-const HOST_COMMANDS = ["command:remote:Command mail-host", "command:remote:Command mail-host-confirm"];
 const records = (names: readonly string[]) =>
   names.map((r) => `cloudflare:index/dnsRecord:DnsRecord mail-${r}`);
 
@@ -34,30 +34,11 @@ interface Case {
 const CASES: readonly Case[] = [
   {
     stack: "do-prod",
-    planned: [
-      "ipv6-mail:index:MailServer mail",
-      "ipv6-mail:index:DigitalOceanHost mail",
-      "digitalocean:index/droplet:Droplet mail",
-      "digitalocean:index/firewall:Firewall mail",
-      ...HOST_COMMANDS,
-      "ipv6-mail:index:MailDns mail",
-      ...records(["a", "aaaa", "mx", "spf", "helo-spf", "ptr"]),
-    ],
+    planned: STACK_RESOURCES["do-prod"],
   },
   {
     stack: "hetzner-prod",
-    planned: [
-      "ipv6-mail:index:MailServer mail",
-      "ipv6-mail:index:HetznerHost mail",
-      "hcloud:index/server:Server mail",
-      "hcloud:index/firewall:Firewall mail",
-      "hcloud:index/firewallAttachment:FirewallAttachment mail",
-      "hcloud:index/rdns:Rdns mail-ipv4",
-      ...HOST_COMMANDS,
-      "ipv6-mail:index:MailDns mail",
-      "hcloud:index/rdns:Rdns mail-ptr",
-      ...records(["a", "aaaa", "mx", "spf", "helo-spf"]),
-    ],
+    planned: STACK_RESOURCES["hetzner-prod"],
   },
   {
     stack: "do-prod-bad",

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { repoRoot } from "../../lab/repo-root";
 import { mailServerArgsFromConfig } from "../../../stacks/stack-settings";
+import { STACK_RESOURCES } from "../../stack-resources";
 import { HE_UPDATE_KEY, HE_USERNAME, SECRETS, SSH_PRIVATE_KEY } from "./fixtures";
 import {
   assertNoPlainSecrets,
@@ -46,7 +47,6 @@ interface Expected {
   readonly resources: readonly string[];
 }
 
-const HOST_COMMANDS = ["command:remote:Command mail-host", "command:remote:Command mail-host-confirm"];
 const EXPECTED: Record<string, Expected> = {
   "do-prod": {
     hostName: "mx1.example.org",
@@ -55,17 +55,7 @@ const EXPECTED: Record<string, Expected> = {
     ptrName: "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.a.9.0.0.b.0.f.1.0.7.4.0.1.0.0.2.ip6.arpa",
     spfRecord: `v=spf1 ip4:${DROPLET_IPV4} ip6:2001:470:1f0b:9a::/64 -all`,
     prefixSource: "he-routed-64",
-    resources: [
-      "ipv6-mail:index:MailServer mail",
-      "ipv6-mail:index:DigitalOceanHost mail",
-      "digitalocean:index/droplet:Droplet mail",
-      "digitalocean:index/firewall:Firewall mail",
-      ...HOST_COMMANDS,
-      "ipv6-mail:index:MailDns mail",
-      ...["a", "aaaa", "mx", "spf", "helo-spf", "ptr"].map(
-        (r) => `cloudflare:index/dnsRecord:DnsRecord mail-${r}`,
-      ),
-    ],
+    resources: STACK_RESOURCES["do-prod"],
   },
   "hetzner-prod": {
     hostName: "mx2.example.org",
@@ -74,18 +64,7 @@ const EXPECTED: Record<string, Expected> = {
     ptrName: "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.4.3.2.1.7.1.c.0.8.f.4.0.1.0.a.2.ip6.arpa",
     spfRecord: `v=spf1 ip4:${HCLOUD_IPV4} ip6:2a01:4f8:c17:1234::/64 -all`,
     prefixSource: "hetzner-server-64",
-    resources: [
-      "ipv6-mail:index:MailServer mail",
-      "ipv6-mail:index:HetznerHost mail",
-      "hcloud:index/server:Server mail",
-      "hcloud:index/firewall:Firewall mail",
-      "hcloud:index/firewallAttachment:FirewallAttachment mail",
-      "hcloud:index/rdns:Rdns mail-ipv4",
-      ...HOST_COMMANDS,
-      "ipv6-mail:index:MailDns mail",
-      "hcloud:index/rdns:Rdns mail-ptr",
-      ...["a", "aaaa", "mx", "spf", "helo-spf"].map((r) => `cloudflare:index/dnsRecord:DnsRecord mail-${r}`),
-    ],
+    resources: STACK_RESOURCES["hetzner-prod"],
   },
   lab: {
     hostName: "mail.example.com",
@@ -94,7 +73,7 @@ const EXPECTED: Record<string, Expected> = {
     ptrName: "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.5.2.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
     spfRecord: "v=spf1 ip4:192.0.2.10 ip6:2001:db8:25::/64 -all",
     prefixSource: "he-routed-64",
-    resources: ["ipv6-mail:index:MailServer mail", "ipv6-mail:index:ExistingHost mail", ...HOST_COMMANDS],
+    resources: STACK_RESOURCES["lab"],
   },
 };
 
