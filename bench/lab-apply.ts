@@ -134,9 +134,9 @@ async function commandOf(project: EngineProject, name: string): Promise<{ create
 
 /**
  * The floor: the first update's apply and confirm scripts sent over plain `ssh host bash -s`, each on a new
- * connection, to a fresh instance of the lab (restored from the same snapshot as the engine's).
+ * connection, to `vm`, a fresh instance of the lab (restored from the same snapshot as the engine's).
  */
-async function measureFloor(project: EngineProject, log: (line: string) => void): Promise<ApplyFloor> {
+async function measureFloor(project: EngineProject, vm: LabVm): Promise<ApplyFloor> {
   const apply = await commandOf(project, "mail-host");
   const confirm = await commandOf(project, "mail-host-confirm");
   // `bash -s` reads the script from stdin, so a script that reads stdin itself cannot go that way.
@@ -145,24 +145,13 @@ async function measureFloor(project: EngineProject, log: (line: string) => void)
       "the lab stack's host script takes stdin (HE credentials): not comparable with `bash -s`",
     );
   }
-  log("lab: floor: starting a fresh lab instance (bench-floor)");
-  const vm = await LabVm.start("bench-floor");
-  try {
-    const start = process.hrtime.bigint();
-    const a = await vm.runScript(apply.create, [], { newConnection: true });
-    const applyMs = elapsedMs(start);
-    await vm.runScript(confirm.create, [], { newConnection: true });
-    const wallMs = elapsedMs(start);
-    const applyResult = a.stdout.trim().split("\n").pop() ?? "";
-    return {
-      applyMs: round(applyMs),
-      confirmMs: round(wallMs - applyMs),
-      wallMs: round(wallMs),
-      applyResult,
-    };
-  } finally {
-    await vm.stop();
-  }
+  const start = process.hrtime.bigint();
+  const a = await vm.runScript(apply.create, [], { newConnection: true });
+  const applyMs = elapsedMs(start);
+  await vm.runScript(confirm.create, [], { newConnection: true });
+  const wallMs = elapsedMs(start);
+  const applyResult = a.stdout.trim().split("\n").pop() ?? "";
+  return { applyMs: round(applyMs), confirmMs: round(wallMs - applyMs), wallMs: round(wallMs), applyResult };
 }
 
 /**
@@ -176,14 +165,24 @@ export async function runLabApply(
   log: (line: string) => void,
 ): Promise<LabApplyResult> {
   try {
+    // The floor's host runs (idle) during the engine's update, and the engine's during the floor: both
+    // measurements share the machine alike.
+    let floorVm: LabVm | undefined;
+    let floorMissing: string | undefined;
+    try {
+      log("lab: starting a second fresh lab instance for the floor (bench-floor)");
+      floorVm = await LabVm.start("bench-floor");
+    } catch (err) {
+      floorMissing = `the floor's lab instance did not start: ${(err as Error).message.slice(0, 600)}`;
+    }
     log("lab: pulumi up (create)");
     const first = await up(project);
     const afterFirst = await hostState(project.vm);
     log(`lab: created with ${first.sshSessions} SSH sessions in ${Math.round(first.wallMs)} ms`);
     let floor: ApplyFloor | undefined;
-    let floorMissing: string | undefined;
     try {
-      floor = await measureFloor(project, log);
+      if (floorVm === undefined) throw new Error(floorMissing);
+      floor = await measureFloor(project, floorVm);
       log(
         `lab: floor (same scripts over plain ssh bash -s): ${Math.round(floor.wallMs)} ms ` +
           `(apply ${Math.round(floor.applyMs)}, confirm ${Math.round(floor.confirmMs)}); ` +
@@ -192,6 +191,8 @@ export async function runLabApply(
     } catch (err) {
       floorMissing = (err as Error).message.slice(0, 600);
       log(`lab: floor not measured: ${floorMissing}`);
+    } finally {
+      await floorVm?.stop();
     }
     log("lab: pulumi up again");
     const again = await up(project);

@@ -6,7 +6,8 @@ import { repoRoot } from "./repo-root";
 /** Why the real Pulumi engine could not be had (the build failed, or the CLI it made does not run). */
 export class EngineUnavailable extends Error {}
 
-function lastLines(text: string, n = 4): string {
+/** The last `n` lines of a command's output, on one line (for an error message). */
+export function lastLines(text: string, n = 4): string {
   return text.trim().split("\n").slice(-n).join(" ").replace(/\s+/g, " ");
 }
 
