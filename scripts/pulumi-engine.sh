@@ -193,8 +193,19 @@ export PULUMI_HOME="$CACHE/home"
 mkdir -p "$BIN" "$STAMPS" "$WORK" "$PULUMI_HOME"
 
 # Stamp = hash of everything that determines an artifact; a matching stamp and file mean "up to date".
+# Bump a RECIPE when the steps of its builder change (the stamps of the other inputs change by themselves).
+HOST_RECIPE=1 PROVIDER_RECIPE=1 CLOUDFLARE_RECIPE=1
 stamp_of() { # inputs...
   { printf '%s\n' "$@" "$(go env GOVERSION)" "$GOFLAGS"; } | sha256sum | cut -d' ' -f1
+}
+# CPU seconds (user + system) used so far by finished child processes, in CPU_NOW; the figure that does
+# not depend on what else runs on the machine. (`times` must run in this shell, not in a $(...).)
+cpu_mark() {
+  times >"$WORK/.times"
+  CPU_NOW="$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } printf "%d", t }' "$WORK/.times")"
+}
+took() { # wall-clock start (SECONDS), CPU start -> "N s (CPU M s)"; call cpu_mark first
+  printf '%d s (CPU %d s)' "$((SECONDS - $1))" "$((CPU_NOW - $2))"
 }
 is_fresh() { [[ -x "$2" && -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$3" ]]; }
 mark_fresh() { printf '%s\n' "$2" >"$STAMPS/$1"; }
@@ -218,7 +229,7 @@ unpack() { # sources-relative archive
 
 # Builds a package of a committed wrapper module (its `tool`) from the module proxy.
 build_pkg() { # wrapper dir, package, output path, ldflags, stamp name, [pinned module, pinned version]
-  local dir="$1" pkg="$2" out="$3" ldflags="$4" name="$5" stamp t0
+  local dir="$1" pkg="$2" out="$3" ldflags="$4" name="$5" stamp t0 c0
   # (the empty last input keeps the stamps of caches made before this version of the script valid)
   stamp="$(stamp_of "$pkg" "$ldflags" "$(cat "$dir/go.mod" "$dir/go.sum")" "")"
   if is_fresh "$name" "$out" "$stamp"; then
@@ -227,32 +238,33 @@ build_pkg() { # wrapper dir, package, output path, ldflags, stamp name, [pinned 
   fi
   [[ -z "${6:-}" ]] || check_pin "$dir" "$6" "$7"
   log "$name: downloading modules for $pkg${7:+@$7} ..."
-  t0=$SECONDS
+  t0=$SECONDS && cpu_mark && c0=$CPU_NOW
   (cd "$dir" && go mod download) || die "$name: go mod download failed"
   log "$name: modules ready after $((SECONDS - t0)) s; building$([[ $name != pulumi ]] || echo " (cold: about ten minutes on 2 cores)") ..."
-  t0=$SECONDS
+  t0=$SECONDS && cpu_mark && c0=$CPU_NOW
   mkdir -p "$(dirname "$out")"
   (cd "$dir" && go build -ldflags "$ldflags" -o "$out.tmp" "$pkg") || die "$name: go build failed"
   mv -f "$out.tmp" "$out"
   mark_fresh "$name" "$stamp"
-  log "$name: built in $((SECONDS - t0)) s -> $out"
+  cpu_mark
+  log "$name: built in $(took "$t0" "$c0") -> $out"
 }
 
 # Builds a language host from a pulumi/pulumi source archive with the committed go.mod/go.sum laid over
 # the host's own (which replace pkg/v3 and sdk/v3 by paths of the full repository the archive lacks).
 build_host() { # language, archive, [extra file to install beside the host]
-  local lang="$1" rel="$2" extra="${3:-}" name="language-$1" out="$BIN/pulumi-language-$1" overlay stamp dir t0
+  local lang="$1" rel="$2" extra="${3:-}" name="language-$1" out="$BIN/pulumi-language-$1" overlay stamp dir t0 c0
   overlay="$ENGINE_SRC/language-$lang"
   verify_source "$rel"
   stamp="$(stamp_of "$name" "${SHA[$rel]}" "$(cat "$overlay/go.mod" "$overlay/go.sum")" "$PULUMI_VERSION" \
-    "$(declare -f build_host)")"
+    "host-recipe-$HOST_RECIPE")"
   if is_fresh "$name" "$out" "$stamp" && [[ -z "$extra" || -x "$BIN/$extra" ]]; then
     log "$name: up to date ($out)"
     return 0
   fi
   check_pin "$overlay" "$PULUMI_MODULE" "$PULUMI_VERSION"
   check_pin "$overlay" "$PULUMI_SDK_MODULE" "$PULUMI_VERSION"
-  t0=$SECONDS
+  t0=$SECONDS && cpu_mark && c0=$CPU_NOW
   dir="$(unpack "$rel")"
   cp "$overlay/go.mod" "$overlay/go.sum" "$dir/sdk/$lang/cmd/pulumi-language-$lang/"
   log "$name: building pulumi-language-$lang $PULUMI_VERSION from $rel ..."
@@ -263,7 +275,8 @@ build_host() { # language, archive, [extra file to install beside the host]
   mv -f "$out.tmp" "$out"
   mark_fresh "$name" "$stamp"
   rm -rf "$dir"
-  log "$name: built in $((SECONDS - t0)) s -> $out"
+  cpu_mark
+  log "$name: built in $(took "$t0" "$c0") -> $out"
 }
 
 plugin_install() { # name, version, binary
@@ -283,15 +296,16 @@ prepare_digitalocean() { # dir
 # Builds a bridged or native provider from its archive's provider/ module (own go.mod/go.sum) and installs
 # it into PULUMI_HOME as resource-<name>-v<version>.
 build_provider() { # name, version, archive, version variable, go generate? (0/1), [prepare function]
-  local name="$1" version="$2" rel="$3" var="$4" generate="$5" prepare="${6:-}" dest stamp dir t0
+  local name="$1" version="$2" rel="$3" var="$4" generate="$5" prepare="${6:-}" dest stamp dir t0 c0
   dest="$PULUMI_HOME/plugins/resource-$name-v$version/pulumi-resource-$name"
   verify_source "$rel"
-  stamp="$(stamp_of "$name" "$version" "${SHA[$rel]}" "$var" "$generate" "$(declare -f build_provider "$prepare")")"
+  stamp="$(stamp_of "$name" "$version" "${SHA[$rel]}" "$var" "$generate" "$prepare" \
+    "provider-recipe-$PROVIDER_RECIPE")"
   if is_fresh "$name" "$dest" "$stamp"; then
     log "$name: $version up to date ($dest)"
     return 0
   fi
-  t0=$SECONDS
+  t0=$SECONDS && cpu_mark && c0=$CPU_NOW
   dir="$(unpack "$rel")"
   [[ -z "$prepare" ]] || "$prepare" "$dir" || die "$name: preparing the source failed (left in $dir)"
   cd "$dir/provider"
@@ -308,14 +322,15 @@ build_provider() { # name, version, archive, version variable, go generate? (0/1
   plugin_install "$name" "$version" "$WORK/pulumi-resource-$name"
   mark_fresh "$name" "$stamp"
   rm -rf "$dir" "$WORK/pulumi-resource-$name"
-  log "$name: $version built in $((SECONDS - t0)) s -> $dest"
+  cpu_mark
+  log "$name: $version built in $(took "$t0" "$c0") -> $dest"
 }
 
 # Installs the prebuilt Cloudflare provider after checking the sha256 of the .xz and of its content
 # against bin/SHA256SUMS.
 install_cloudflare_prebuilt() {
   local dest="$PULUMI_HOME/plugins/resource-cloudflare-v$CLOUDFLARE_VERSION/pulumi-resource-cloudflare"
-  local sums="$SOURCES/bin/SHA256SUMS" stamp want_xz want_bin got t0 tmp
+  local sums="$SOURCES/bin/SHA256SUMS" stamp want_xz want_bin got t0 c0 tmp
   verify_source "$CLOUDFLARE_BIN"
   stamp="$(stamp_of cloudflare prebuilt "$CLOUDFLARE_VERSION" "${SHA[$CLOUDFLARE_BIN]}" "$(cat "$sums")")"
   if is_fresh cloudflare "$dest" "$stamp"; then
@@ -329,7 +344,7 @@ install_cloudflare_prebuilt() {
     record resource cloudflare "$CLOUDFLARE_VERSION" "built from $CLOUDFLARE_SRC = $CLOUDFLARE_REF (--build-cloudflare)"
     return 0
   fi
-  t0=$SECONDS
+  t0=$SECONDS && cpu_mark && c0=$CPU_NOW
   want_xz="$(awk '$2 == "'"$(basename "$CLOUDFLARE_BIN")"'" { print $1 }' "$sums")"
   want_bin="$(awk '$2 == "pulumi-resource-cloudflare" && $3 == "(uncompressed)" { print $1 }' "$sums")"
   [[ -n "$want_xz" && -n "$want_bin" ]] || die "cloudflare: $sums lists no sha256 for the .xz and the uncompressed binary"
@@ -343,7 +358,8 @@ install_cloudflare_prebuilt() {
   rm -f "$tmp"
   mark_fresh cloudflare "$stamp"
   rm -f "$STAMPS/cloudflare.source"
-  log "cloudflare: $CLOUDFLARE_VERSION installed (prebuilt, sha256 checked) in $((SECONDS - t0)) s -> $dest"
+  cpu_mark
+  log "cloudflare: $CLOUDFLARE_VERSION installed (prebuilt, sha256 checked) in $(took "$t0" "$c0") -> $dest"
   record resource cloudflare "$CLOUDFLARE_VERSION" "prebuilt $CLOUDFLARE_BIN (sha256 checked) from $CLOUDFLARE_SRC = $CLOUDFLARE_REF"
 }
 
@@ -351,16 +367,16 @@ install_cloudflare_prebuilt() {
 build_cloudflare_source() {
   local dest="$PULUMI_HOME/plugins/resource-cloudflare-v$CLOUDFLARE_VERSION/pulumi-resource-cloudflare"
   local var="github.com/pulumi/pulumi-cloudflare/provider/v6/pkg/version.Version" overlay="$ENGINE_SRC/cloudflare"
-  local stamp dir t0
+  local stamp dir t0 c0
   verify_source "$CLOUDFLARE_SRC"
   stamp="$(stamp_of cloudflare source "$CLOUDFLARE_VERSION" "${SHA[$CLOUDFLARE_SRC]}" \
-    "$(cat "$overlay/go.mod" "$overlay/go.sum")" "$(declare -f build_cloudflare_source)")"
+    "$(cat "$overlay/go.mod" "$overlay/go.sum")" "cloudflare-recipe-$CLOUDFLARE_RECIPE")"
   record resource cloudflare "$CLOUDFLARE_VERSION" "built from $CLOUDFLARE_SRC = $CLOUDFLARE_REF (--build-cloudflare)"
   if is_fresh cloudflare "$dest" "$stamp"; then
     log "cloudflare: $CLOUDFLARE_VERSION up to date ($dest, built from source)"
     return 0
   fi
-  t0=$SECONDS
+  t0=$SECONDS && cpu_mark && c0=$CPU_NOW
   dir="$(unpack "$CLOUDFLARE_SRC")"
   (git -C "$dir/upstream" init -q && git -C "$dir/upstream" apply "$dir"/patches/*.patch) ||
     die "cloudflare: applying patches/*.patch to upstream/ failed"
@@ -384,7 +400,8 @@ build_cloudflare_source() {
   mark_fresh cloudflare "$stamp"
   cp "$STAMPS/cloudflare" "$STAMPS/cloudflare.source"
   rm -rf "$dir" "$WORK/pulumi-resource-cloudflare"
-  log "cloudflare: $CLOUDFLARE_VERSION built from source in $((SECONDS - t0)) s -> $dest"
+  cpu_mark
+  log "cloudflare: $CLOUDFLARE_VERSION built from source in $(took "$t0" "$c0") -> $dest"
 }
 
 # --- 1. the CLI ---------------------------------------------------------------------------------------
