@@ -52,7 +52,7 @@ export class LabStack {
 
   /**
    * Makes the project copy and `pulumi stack init`s the stack, configured as shipped. `engine` is the
-   * environment of {@link engineEnv}.
+   * environment of `engineEnv()` (engine-env.ts).
    */
   static async open(vm: LabVm, engine: NodeJS.ProcessEnv, stack = "lab"): Promise<LabStack> {
     const root = repoRoot();
