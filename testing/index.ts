@@ -18,7 +18,7 @@ import { buildReport, PolicyReport } from "../policies/report/policy-report";
 import { analyzeResources, Diagnostic } from "./analyze";
 import { CapturedResource, CapturedStack, runProgram, RunOptions } from "./capture";
 
-export { runProgram, unknown } from "./capture";
+export { ProgramRunError, runProgram, unknown } from "./capture";
 export type { CapturedResource, CapturedStack, RunOptions } from "./capture";
 export { analyzeResources } from "./analyze";
 export type { AnalyzeOptions, Diagnostic } from "./analyze";

@@ -9,7 +9,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { resetDedicatedPrefixClaims } from "../../../components";
+import { resetDedicatedPrefixClaims } from "../../../components/prefix-claims";
 import { InvalidConfigError } from "../../../net";
 
 /** The key and value that mark a secret in the wire form of a property. */
