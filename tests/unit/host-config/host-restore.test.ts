@@ -12,6 +12,8 @@ import {
   gaiConfRestoreSection,
   gaiConfSection,
   HostScriptSection,
+  nativeAddressRemoveSection,
+  nativeAddressSection,
   postfixRestoreSection,
   postfixSection,
   RESULT_CHANGED,
@@ -225,6 +227,33 @@ echo "interface = $v"`,
       }
     },
   );
+
+  it("the native SMTP address: its unit goes and the address leaves the NIC", () => {
+    const box = new Sandbox();
+    try {
+      const native = { interfaceName: "eth0", smtpAddress: "2a01:4f8:c17:1234::25" };
+      box.stub("systemctl", "exit 0");
+      // ip: the address is on eth0 until `ip -6 addr del` takes it off.
+      box.stub(
+        "ip",
+        String.raw`state="$IPV6_MAIL_ROOT/.addr"
+case "$*" in
+  "-6 addr show dev eth0") [ -e "$state" ] || echo "    inet6 2a01:4f8:c17:1234::25/128 scope global" ;;
+  "-6 addr del 2a01:4f8:c17:1234::25/128 dev eth0") : >"$state" ;;
+esac`,
+      );
+      ok(box, apply(nativeAddressSection(native)), RESULT_CHANGED);
+      assert.ok(box.exists("etc/systemd/system/ipv6-mail-smtp-address.service"));
+      const script = remove(nativeAddressRemoveSection(native));
+      assertScriptLints(script, "native address remove");
+      const out = ok(box, script, RESULT_CHANGED);
+      assert.match(out, /removed 2a01:4f8:c17:1234::25 from eth0/);
+      assert.equal(box.exists("etc/systemd/system/ipv6-mail-smtp-address.service"), false);
+      ok(box, script, RESULT_UNCHANGED);
+    } finally {
+      box.dispose();
+    }
+  });
 
   it("the state directory stays while another script's originals are still recorded", () => {
     const box = postfixBox("3.7.11");
