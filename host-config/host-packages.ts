@@ -77,7 +77,8 @@ function checkPackage(pkg: HostPackage): void {
  * not even asked) on a host that has everything, and an MTA or nft installed some other way is used as it is.
  * Only when something is missing: wait for cloud-init's first-boot work (which runs apt itself), give the
  * debconf answers (Postfix as "Internet Site" named after the host, and so on) so the install asks nothing,
- * `apt-get update`, then `apt-get install --no-install-recommends --no-remove`: apt may add packages but never
+ * `apt-get update`, then `apt-get install --no-install-recommends --no-remove` (Ubuntu's needrestart told to
+ * restart nothing): apt may add packages but never
  * remove one (an MTA it would have to replace makes the install fail with apt's reason instead), and it
  * waits {@link APT_LOCK_TIMEOUT_SECONDS} s for a lock another apt holds. Installing packages touches no
  * network configuration, so the IPv4 path SSH uses stays as it is. Packages stay installed when a later
@@ -110,6 +111,8 @@ fi
 command -v apt-get >/dev/null 2>&1 ||
   die "\${pk_missing[*]} missing and this host has no apt-get: install them (the host scripts support Debian 12 and Ubuntu 22.04 or newer)"
 export DEBIAN_FRONTEND=noninteractive
+# Ubuntu's needrestart would otherwise ask (or restart services itself) after the install: list only.
+export NEEDRESTART_MODE=l NEEDRESTART_SUSPEND=1
 if [ -z "$IPV6_MAIL_ROOT" ] && command -v cloud-init >/dev/null 2>&1; then
   log "waiting for cloud-init's first boot to finish (it runs apt too)"
   cloud-init status --wait >/dev/null 2>&1 || true
