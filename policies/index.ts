@@ -5,7 +5,4 @@
  */
 import { servePack } from "./pack";
 
-servePack().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+servePack();

@@ -21,16 +21,20 @@ export const PACK: Omit<PackIdentity, "version"> = {
 };
 
 /**
- * Runs the pack as the Pulumi CLI's analyzer: call it from the `index.ts` of a policy pack directory (see the
- * README's PR pipeline section; `policies/index.ts` is that call for this repository). Each rule is a stack
- * policy of its own to the CLI (its id, level, severity and config), and one analysis judges the stack once
- * for all of them. Resolves with the port it listens on.
+ * Runs the pack as the Pulumi CLI's analyzer: the one call in the `index.ts` of a policy pack directory (see
+ * the README's PR pipeline section; `policies/index.ts` is that call for this repository), in place of
+ * `new PolicyPack(...)`. Each rule is a stack policy of its own to the CLI (its id, level, severity and config
+ * in `--policy-pack-config`), and one analysis judges the stack once for all of them. Like `PolicyPack`, it
+ * ends the process with an error message when the analyzer cannot start.
  *
  * @param options.version the version the CLI shows; default: `version` of `package.json` in the directory the
  *   CLI runs the pack in.
  */
-export function servePack(options: { readonly version?: string } = {}): Promise<number> {
-  return serveAnalyzer({ ...PACK, version: options.version }, RULES);
+export function servePack(options: { readonly version?: string } = {}): void {
+  serveAnalyzer({ ...PACK, version: options.version }, RULES).catch((err: unknown) => {
+    console.error(`ipv6-mail policy pack: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
 }
 
 /**

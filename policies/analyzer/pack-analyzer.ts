@@ -100,7 +100,12 @@ function unary<Req, Res>(handle: (request: Req) => Res): grpc.handleUnaryCall<Re
       response = handle(call.request);
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      callback({ code: status.UNKNOWN, details: error.stack ?? error.message, name: error.name, message: "" });
+      callback({
+        code: status.UNKNOWN,
+        details: error.stack ?? error.message,
+        name: error.name,
+        message: "",
+      });
       return;
     }
     callback(null, response);

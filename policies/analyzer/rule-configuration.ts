@@ -16,7 +16,9 @@ export function policyConfigOf(request: ConfigureAnalyzerRequest): Map<string, P
   request.getPolicyconfigMap().forEach((config, name) => {
     const level = levelName(config.getEnforcementlevel());
     if (level === undefined) {
-      throw new Error(`policy "${name}": enforcement level ${config.getEnforcementlevel()} is not one the pack knows`);
+      throw new Error(
+        `policy "${name}": enforcement level ${config.getEnforcementlevel()} is not one the pack knows`,
+      );
     }
     const properties = (config.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>;
     entries.set(name, { level, properties });

@@ -34,7 +34,9 @@ export function serveAnalyzer(
   rules: readonly RuleDefinition[],
 ): Promise<number> {
   if (!PACK_NAME_RE.test(pack.name)) {
-    return Promise.reject(new Error(`invalid policy pack name "${pack.name}": use letters, digits, "-", "_" and "."`));
+    return Promise.reject(
+      new Error(`invalid policy pack name "${pack.name}": use letters, digits, "-", "_" and "."`),
+    );
   }
   let analyzer: PackAnalyzer;
   try {

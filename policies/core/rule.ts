@@ -73,7 +73,9 @@ export function ruleUrl(id: string): string {
 }
 
 /** A rule's config schema as the Pulumi CLI validates `--policy-pack-config` against it. */
-export function ruleConfigSchema(rule: RuleDefinition): { properties: Record<string, PolicyConfigJSONSchema> } {
+export function ruleConfigSchema(rule: RuleDefinition): {
+  properties: Record<string, PolicyConfigJSONSchema>;
+} {
   return {
     properties: {
       exceptions: { type: "array", items: EXCEPTION_SCHEMA },
