@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, UNKNOWN_STRING_SENTINEL } from "../policies/core/unknown";
 import { plainWireValue } from "../policies/core/wire-values";
-import { startMockEngine } from "./mock-engine";
+import { Registration, startMockEngine } from "./mock-engine";
 
 /**
  * A value for mocks to return (or a test to place in an output) that stands for "unknown until the resource
@@ -10,21 +10,15 @@ import { startMockEngine } from "./mock-engine";
  */
 export const unknown: string = UNKNOWN_STRING_SENTINEL;
 
-/** One registered resource as the engine would hand it to an analyzer. */
-export interface CapturedResource {
-  readonly type: string;
-  readonly urn: string;
-  readonly name: string;
-  /** Custom (provider) resource, or a component. */
-  readonly custom: boolean;
-  readonly parent?: string;
-  readonly provider?: string;
+/** One registered resource as the engine would hand it to an analyzer: a registration with plain values. */
+export interface CapturedResource extends Omit<Registration, "inputs" | "outputs"> {
   /** Inputs as registered (secrets unwrapped, resource references replaced by their id or URN). */
   readonly inputs: Record<string, unknown>;
-  /** What a stack policy sees: a custom resource's outputs, a component's registered outputs. */
+  /**
+   * What a stack policy sees: a custom resource's outputs (at preview with its unknown inputs), a component's
+   * registered outputs.
+   */
   outputs: Record<string, unknown>;
-  readonly dependencies: readonly string[];
-  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A program's resources after a mocked run. */
