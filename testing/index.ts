@@ -7,9 +7,11 @@
  * assert.equal(report.passed, false);
  * ```
  *
- * The program runs under Pulumi mocks; every registration is recorded with inputs, outputs, parent,
- * dependencies and property dependencies, and the pack runs over them the way the engine runs an analyzer
- * (stack policies on outputs, config resolved like `--policy-pack-config`, unknowns at preview as sentinels).
+ * The program runs on the package's mock engine (`mock-engine.ts`); every registration is recorded with inputs,
+ * outputs, parent, dependencies and property dependencies. The pack's own analyzer (the one the CLI runs) then
+ * gets what the engine would send it: `Configure` with the config reconciled as the CLI reconciles
+ * `--policy-pack-config`, and the `AnalyzeStack` request of the resources (outputs, unknowns at preview as the
+ * engine's sentinels).
  */
 import type { EnforcementLevel, Policies, PolicyPackConfig } from "@pulumi/policy";
 import { PackAnalyzer } from "../policies/analyzer/pack-analyzer";
