@@ -27,7 +27,5 @@ export type { MailDnsArgs, MailDnsCloudflareArgs } from "./dns/mail-dns";
 export type { MailDnsSettings } from "./dns/mail-dns-settings";
 export { commandConnection } from "./transport/ssh-connection";
 export type { SshConnectionArgs } from "./transport/ssh-connection";
-export { OpenSshScript } from "./transport/openssh-script";
-export type { OpenSshScriptArgs } from "./transport/openssh-script";
-export type { HostScriptCommands, HostScriptResource, HostTransport } from "./transport/host-script-command";
+export type { HostScriptCommands } from "./transport/host-script-command";
 export { LateConfigError } from "./late-check";

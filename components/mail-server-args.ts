@@ -7,7 +7,6 @@ import { MtaSettings, checkMtaSettings } from "./mta/mta-settings";
 import { MailDnsCloudflareArgs } from "./dns/mail-dns";
 import { MailDnsSettings } from "./dns/mail-dns-settings";
 import { checkHostName } from "./hosts/host-args-check";
-import { HostTransport } from "./transport/host-script-command";
 import {
   checkSetting,
   ConfigProblem,
@@ -55,12 +54,6 @@ export interface MailServerArgs {
   preferIpv4Outbound?: boolean;
   /** Accept documentation prefixes (lab and test stacks only). */
   allowDocumentationPrefixes?: boolean;
-  /**
-   * How the host script reaches the host: `command` (default, `@pulumi/command` remote commands) or
-   * `openssh` (the machine's OpenSSH client in a dynamic provider, where the command provider's plugin
-   * cannot be installed).
-   */
-  hostTransport?: HostTransport;
 }
 
 /** Checks every argument of a {@link MailServer}, returning all problems at once. */
@@ -112,14 +105,6 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
   problems.push(...checkFirewallSettings(args?.firewall, "firewall."));
   problems.push(...checkMtaSettings(args?.mta, "mta."));
   problems.push(...checkSetting(PROVIDER_INTERFACE_NAME, args?.nativeInterface, "nativeInterface"));
-  if (args?.hostTransport !== undefined && !["command", "openssh"].includes(args.hostTransport)) {
-    problems.push({
-      field: "hostTransport",
-      value: args.hostTransport,
-      problem: 'must be "command" or "openssh"',
-      fix: 'leave it unset (command), or use "openssh" where the command provider plugin is unavailable',
-    });
-  }
 
   const ipv6Sources = [
     args?.tunnel ? "tunnel" : undefined,

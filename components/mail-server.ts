@@ -198,7 +198,6 @@ export class MailServer extends pulumi.ComponentResource {
         remove: scripts.apply((s) => s.remove),
         confirm: scripts.apply((s) => s.confirm),
         stdin: args.tunnel ? endpointUpdateStdin(args.tunnel) : undefined,
-        transport: args.hostTransport,
         dependsOn: late.gate,
       },
       this,
