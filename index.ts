@@ -2,9 +2,15 @@
  * ipv6-mail: Pulumi components that make a self-hosted mail server send over IPv6 from a dedicated /64, with
  * matching AAAA, PTR and SPF and an IPv6 firewall that keeps neighbour discovery open.
  *
- * `net` (pure IPv6 planning) and `hostConfig` (pure host script renderers) are exported as namespaces; the
- * policy pack is `ipv6-mail/policies`, the test harness `ipv6-mail/testing`.
+ * The root holds what a stack needs: the components, their argument types, and the errors they fail with
+ * ({@link InvalidConfigError} before anything is registered, {@link LateConfigError} once an output of
+ * another resource turned out invalid). `net` (pure IPv6 planning: parsing, allocation, reverse names, SPF,
+ * the DNS plan, the declared settings) and `hostConfig` (pure renderers of the host scripts) are namespaces
+ * for those who plan or review on their own; the policy pack is `ipv6-mail/policies`, the test harness
+ * `ipv6-mail/testing`.
  */
 export * from "./components";
+export { InvalidConfigError } from "./net";
+export type { ConfigProblem } from "./net";
 export * as net from "./net";
 export * as hostConfig from "./host-config";

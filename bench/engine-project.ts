@@ -1,42 +1,8 @@
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { ExecResult, LabVm, runLocal } from "../tests/lab/lab-vm";
-import { repoRoot } from "../tests/lab/repo-root";
+import { engineEnv, EngineUnavailable, lastLines } from "../tests/lab/engine-env";
+import { CliRun, LabStack } from "../tests/lab/lab-stack";
+import { ExecResult, LabVm } from "../tests/lab/lab-vm";
 
-/** Why the engine items could not run. */
-export class EngineUnavailable extends Error {}
-
-function lastLines(text: string, n = 4): string {
-  return text.trim().split("\n").slice(-n).join(" ").replace(/\s+/g, " ");
-}
-
-/** The environment `scripts/pulumi-engine.sh --env` sets up (PATH, PULUMI_HOME, offline switches). */
-async function engineEnv(root: string): Promise<NodeJS.ProcessEnv> {
-  const r = await runLocal(
-    "bash",
-    ["-c", 'eval "$(bash "$1/scripts/pulumi-engine.sh" --env)" && env -0', "engine", root],
-    { check: false, timeoutMs: 1_800_000 },
-  );
-  if (r.code !== 0) throw new EngineUnavailable(`scripts/pulumi-engine.sh failed: ${lastLines(r.stderr)}`);
-  const env: NodeJS.ProcessEnv = {};
-  for (const entry of r.stdout.split("\0")) {
-    const eq = entry.indexOf("=");
-    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  const version = await runLocal("pulumi", ["version"], { env, check: false });
-  if (version.code !== 0)
-    throw new EngineUnavailable(`the built pulumi CLI does not run: ${lastLines(version.stderr)}`);
-  return env;
-}
+export { EngineUnavailable };
 
 /**
  * The `lab` stack on the real engine, against a lab VM of its own: a temporary copy of the project
@@ -47,16 +13,23 @@ async function engineEnv(root: string): Promise<NodeJS.ProcessEnv> {
 export class EngineProject {
   private constructor(
     readonly vm: LabVm,
-    readonly dir: string,
-    private readonly env: NodeJS.ProcessEnv,
-    readonly stack: string,
+    private readonly labStack: LabStack,
   ) {}
+
+  /** The temporary project directory. */
+  get dir(): string {
+    return this.labStack.dir;
+  }
+
+  /** The stack's name. */
+  get stack(): string {
+    return this.labStack.stack;
+  }
 
   /** Builds or finds the engine, boots the lab instance and creates the stack; throws {@link EngineUnavailable}. */
   static async open(instance: string, log: (line: string) => void): Promise<EngineProject> {
-    const root = repoRoot();
     log("engine: scripts/pulumi-engine.sh --env");
-    const env = await engineEnv(root);
+    const env = await engineEnv();
     log(`engine: starting lab instance ${instance}`);
     let vm: LabVm;
     try {
@@ -64,55 +37,22 @@ export class EngineProject {
     } catch (err) {
       throw new EngineUnavailable(`the lab VM did not start: ${lastLines((err as Error).message, 6)}`);
     }
-    const dir = mkdtempSync(path.join(os.tmpdir(), "ipv6-mail-bench-"));
     try {
-      mkdirSync(path.join(dir, "stacks"));
-      mkdirSync(path.join(dir, "state"));
-      copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-      symlinkSync(path.join(root, "dist"), path.join(dir, "dist"));
-      symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
-      const buildDir = process.env.LAB_BUILD_DIR ?? path.join(root, "lab", "build");
-      const statePath = path.join(buildDir, "run", instance, "state.json");
-      const config = readFileSync(path.join(root, "stacks", "Pulumi.lab.yaml"), "utf8");
-      if (!/labState: .*/.test(config)) throw new EngineUnavailable("stacks/Pulumi.lab.yaml has no labState");
-      writeFileSync(
-        path.join(dir, "stacks", "Pulumi.lab.yaml"),
-        config.replace(/labState: .*/, `labState: ${statePath}`),
-      );
-      const project = new EngineProject(
-        vm,
-        dir,
-        {
-          ...env,
-          PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
-          // The lab stack's config carries the salt of the lab's documented passphrase (see scripts/demo.sh).
-          PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "ipv6-mail-lab",
-          CI: "true",
-        },
-        "lab",
-      );
-      const init = await project.pulumi(["stack", "init", project.stack]);
-      if (init.code !== 0) throw new EngineUnavailable(`pulumi stack init failed: ${lastLines(init.stderr)}`);
-      return project;
+      return new EngineProject(vm, await LabStack.open(vm, env, "lab"));
     } catch (err) {
-      rmSync(dir, { recursive: true, force: true });
       await vm.stop();
-      throw err;
+      throw new EngineUnavailable(lastLines((err as Error).message));
     }
   }
 
   /** Runs the CLI in the project (non-interactive; the caller checks the exit code). */
-  pulumi(args: readonly string[], timeoutMs = 1_200_000): Promise<ExecResult> {
-    return runLocal("pulumi", ["--cwd", this.dir, "--non-interactive", ...args], {
-      env: this.env,
-      check: false,
-      timeoutMs,
-    });
+  pulumi(args: readonly string[], timeoutMs = 1_200_000): Promise<CliRun> {
+    return this.labStack.pulumi(args, timeoutMs);
   }
 
   /** Removes the temporary project and stops the lab instance. */
   async close(): Promise<void> {
-    rmSync(this.dir, { recursive: true, force: true });
+    this.labStack.close();
     await this.vm.stop();
   }
 }

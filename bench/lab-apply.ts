@@ -13,6 +13,19 @@ export interface ApplyRun {
   readonly hostApplyResult: string;
 }
 
+/**
+ * The floor of one `pulumi up` that creates the host configuration: the apply and confirm scripts that update
+ * sent (read back from the stack's state), sent by hand over plain `ssh host bash -s`, each on a new SSH
+ * connection as the command provider makes them, to a fresh lab instance restored from the same snapshot.
+ */
+export interface ApplyFloor {
+  readonly applyMs: number;
+  readonly confirmMs: number;
+  readonly wallMs: number;
+  /** The apply script's last line (`ipv6-mail: changed`, as the engine's first update). */
+  readonly applyResult: string;
+}
+
 /** Item 4's result: measured, or why not. */
 export type LabApplyResult =
   | { readonly measured: false; readonly reason: string }
@@ -21,6 +34,12 @@ export type LabApplyResult =
       readonly mailHosts: number;
       readonly first: ApplyRun;
       readonly again: ApplyRun;
+      /** The same scripts over plain SSH, measured in the same run; undefined when it could not run. */
+      readonly floor?: ApplyFloor;
+      /** Why the floor was not measured. */
+      readonly floorMissing?: string;
+      /** `first.wallMs / floor.wallMs`: what the engine and the command provider add (goal: at most 1.3). */
+      readonly overFloor?: number;
       /** Host state (rulesets, links, addresses, routes, rules, Postfix, config files) equal after both. */
       readonly stateUnchanged: boolean;
       readonly stateDifferences: string[];
@@ -85,25 +104,102 @@ async function up(project: EngineProject): Promise<ApplyRun> {
   };
 }
 
+interface ExportedResource {
+  readonly type: string;
+  readonly urn: string;
+  readonly inputs?: Record<string, unknown>;
+}
+
+/** A state value as `pulumi stack export --show-secrets` writes it: plain, or a decrypted secret envelope. */
+function plainValue(value: unknown): unknown {
+  if (typeof value === "object" && value !== null && "plaintext" in value) {
+    return JSON.parse((value as { plaintext: string }).plaintext);
+  }
+  return value;
+}
+
+/** The create script (and stdin) of the stack's remote command named `name`, from the exported state. */
+async function commandOf(project: EngineProject, name: string): Promise<{ create: string; stdin?: string }> {
+  const r = await project.pulumi(["stack", "export", "--show-secrets", "--stack", project.stack]);
+  if (r.code !== 0) throw new Error(cliFailure("pulumi stack export", r));
+  const resources = (JSON.parse(r.stdout) as { deployment: { resources?: ExportedResource[] } }).deployment
+    .resources;
+  const found = resources?.find((x) => x.type === "command:remote:Command" && x.urn.endsWith(`::${name}`));
+  const create = plainValue(found?.inputs?.create);
+  if (typeof create !== "string")
+    throw new Error(`the state has no remote command ${name} with a create script`);
+  const stdin = plainValue(found?.inputs?.stdin);
+  return { create, stdin: typeof stdin === "string" ? stdin : undefined };
+}
+
 /**
- * Item 4: `pulumi up` of the lab stack (one mail host, its scripts applied over SSH) on a fresh lab VM, then
- * `pulumi up` again with nothing changed. SSH sessions are counted on the host from sshd's journal; the host's
- * state is compared after both updates.
+ * The floor: the first update's apply and confirm scripts sent over plain `ssh host bash -s`, each on a new
+ * connection, to `vm`, a fresh instance of the lab (restored from the same snapshot as the engine's).
+ */
+async function measureFloor(project: EngineProject, vm: LabVm): Promise<ApplyFloor> {
+  const apply = await commandOf(project, "mail-host");
+  const confirm = await commandOf(project, "mail-host-confirm");
+  // `bash -s` reads the script from stdin, so a script that reads stdin itself cannot go that way.
+  if (apply.stdin !== undefined || confirm.stdin !== undefined) {
+    throw new Error(
+      "the lab stack's host script takes stdin (HE credentials): not comparable with `bash -s`",
+    );
+  }
+  const start = process.hrtime.bigint();
+  const a = await vm.runScript(apply.create, [], { newConnection: true });
+  const applyMs = elapsedMs(start);
+  await vm.runScript(confirm.create, [], { newConnection: true });
+  const wallMs = elapsedMs(start);
+  const applyResult = a.stdout.trim().split("\n").pop() ?? "";
+  return { applyMs: round(applyMs), confirmMs: round(wallMs - applyMs), wallMs: round(wallMs), applyResult };
+}
+
+/**
+ * Item 4: `pulumi up` of the lab stack (one mail host, its scripts applied by the `@pulumi/command` provider
+ * over SSH) on a fresh lab VM, against its floor (the same scripts over plain `ssh host bash -s`, see
+ * {@link ApplyFloor}), then `pulumi up` again with nothing changed. SSH sessions are counted on the host from
+ * sshd's journal; the host's state is compared after both updates.
  */
 export async function runLabApply(
   project: EngineProject,
   log: (line: string) => void,
 ): Promise<LabApplyResult> {
   try {
+    // The floor's host runs (idle) during the engine's update, and the engine's during the floor: both
+    // measurements share the machine alike.
+    let floorVm: LabVm | undefined;
+    let floorMissing: string | undefined;
+    try {
+      log("lab: starting a second fresh lab instance for the floor (bench-floor)");
+      floorVm = await LabVm.start("bench-floor");
+    } catch (err) {
+      floorMissing = `the floor's lab instance did not start: ${(err as Error).message.slice(0, 600)}`;
+    }
     log("lab: pulumi up (create)");
     const first = await up(project);
     const afterFirst = await hostState(project.vm);
-    log(
-      `lab: created with ${first.sshSessions} SSH sessions in ${Math.round(first.wallMs)} ms; pulumi up again`,
-    );
+    log(`lab: created with ${first.sshSessions} SSH sessions in ${Math.round(first.wallMs)} ms`);
+    let floor: ApplyFloor | undefined;
+    try {
+      if (floorVm === undefined) throw new Error(floorMissing);
+      floor = await measureFloor(project, floorVm);
+      log(
+        `lab: floor (same scripts over plain ssh bash -s): ${Math.round(floor.wallMs)} ms ` +
+          `(apply ${Math.round(floor.applyMs)}, confirm ${Math.round(floor.confirmMs)}); ` +
+          `pulumi up / floor = ${(first.wallMs / floor.wallMs).toFixed(2)}x (goal <= 1.3x)`,
+      );
+    } catch (err) {
+      floorMissing = (err as Error).message.slice(0, 600);
+      log(`lab: floor not measured: ${floorMissing}`);
+    } finally {
+      await floorVm?.stop();
+    }
+    log("lab: pulumi up again");
     const again = await up(project);
     const afterAgain = await hostState(project.vm);
-    log(`lab: re-applied with ${again.sshSessions} SSH sessions in ${Math.round(again.wallMs)} ms`);
+    log(
+      `lab: re-applied with ${again.sshSessions} SSH sessions in ${Math.round(again.wallMs)} ms (goal for a no-op: < 5000 ms)`,
+    );
     const stateDifferences = Object.keys(afterFirst).filter(
       (k) => k !== "mtimes" && afterFirst[k] !== afterAgain[k],
     );
@@ -117,6 +213,9 @@ export async function runLabApply(
       mailHosts: 1,
       first,
       again,
+      floor,
+      floorMissing,
+      overFloor: floor ? round(first.wallMs / floor.wallMs) : undefined,
       stateUnchanged: stateDifferences.length === 0,
       stateDifferences,
       filesTouchedByNoop,

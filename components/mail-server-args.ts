@@ -5,22 +5,21 @@ import { HeTunnelSettings, checkSmtpInterfaceId, checkTunnelSettings } from "./t
 import { FirewallSettings, checkFirewallSettings } from "./firewall/firewall-settings";
 import { MtaSettings, checkMtaSettings } from "./mta/mta-settings";
 import { MailDnsCloudflareArgs } from "./dns/mail-dns";
+import { MailDnsSettings } from "./dns/mail-dns-settings";
 import { checkHostName } from "./hosts/host-args-check";
-import { HostTransport } from "./transport/host-script-command";
-import { PREFIX_SOURCES, prefixOwnership, ConfigProblem, isDomainName } from "../net";
+import {
+  checkSetting,
+  ConfigProblem,
+  isDomainName,
+  PREFIX_SOURCES,
+  prefixOwnership,
+  PROVIDER_INTERFACE_NAME,
+} from "../net";
 
 /** DNS settings of a {@link MailServer}. */
-export interface MailServerDnsSettings {
+export interface MailServerDnsSettings extends MailDnsSettings {
   /** Publish in Cloudflare. Without it (and not on Hetzner) the records are only output, for you to publish. */
   cloudflare?: MailDnsCloudflareArgs;
-  spfAuthorize?: "prefix" | "address";
-  spfMechanisms?: string[];
-  spfAll?: "-all" | "~all";
-  mx?: boolean;
-  mxPriority?: number;
-  ttl?: number;
-  /** Low TTL for the AAAA during rollout (e.g. 300). */
-  aaaaTtl?: number;
 }
 
 /**
@@ -55,12 +54,6 @@ export interface MailServerArgs {
   preferIpv4Outbound?: boolean;
   /** Accept documentation prefixes (lab and test stacks only). */
   allowDocumentationPrefixes?: boolean;
-  /**
-   * How the host script reaches the host: `command` (default, `@pulumi/command` remote commands) or
-   * `openssh` (the machine's OpenSSH client in a dynamic provider, where the command provider's plugin
-   * cannot be installed).
-   */
-  hostTransport?: HostTransport;
 }
 
 /** Checks every argument of a {@link MailServer}, returning all problems at once. */
@@ -111,14 +104,7 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
   problems.push(...checkTunnelSettings(args?.tunnel, "tunnel.", args?.allowDocumentationPrefixes ?? false));
   problems.push(...checkFirewallSettings(args?.firewall, "firewall."));
   problems.push(...checkMtaSettings(args?.mta, "mta."));
-  if (args?.hostTransport !== undefined && !["command", "openssh"].includes(args.hostTransport)) {
-    problems.push({
-      field: "hostTransport",
-      value: args.hostTransport,
-      problem: 'must be "command" or "openssh"',
-      fix: 'leave it unset (command), or use "openssh" where the command provider plugin is unavailable',
-    });
-  }
+  problems.push(...checkSetting(PROVIDER_INTERFACE_NAME, args?.nativeInterface, "nativeInterface"));
 
   const ipv6Sources = [
     args?.tunnel ? "tunnel" : undefined,
@@ -176,6 +162,14 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
       problem:
         "is required with a tunnel: a 6in4 tunnel ends at the host's public IPv4, which HE must be told",
       fix: "give the host's public IPv4 address (and tunnel.localIpv4 when the host is behind NAT)",
+    });
+  }
+  if (args?.mta?.bindIpv4 && args.existing !== undefined && args.existing.ipv4Address === undefined) {
+    problems.push({
+      field: "mta.bindIpv4",
+      value: true,
+      problem: "binds outbound IPv4 to the host's IPv4, but existing.ipv4Address is not given",
+      fix: "give existing.ipv4Address, or remove bindIpv4",
     });
   }
   problems.push(...checkSmtpInterfaceId(args?.smtpInterfaceId, "smtpInterfaceId"));

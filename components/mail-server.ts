@@ -3,14 +3,13 @@ import { types } from "@pulumi/command";
 import { DigitalOceanHost } from "./hosts/digitalocean-host";
 import { HetznerHost } from "./hosts/hetzner-host";
 import { ExistingHost } from "./hosts/existing-host";
-import { checkSmtpAddressOf, resolveTunnel, ResolvedTunnel } from "./tunnel/he-tunnel-args";
 import {
-  endpointUpdateSection,
-  endpointUpdateStdin,
-  requireIpv4,
-  tunnelAddressing,
-  tunnelSpec,
-} from "./tunnel/he-tunnel";
+  checkSmtpAddressOf,
+  resolveTunnel,
+  ResolvedTunnel,
+  tunnelPrefixOrigin,
+} from "./tunnel/he-tunnel-args";
+import { endpointUpdateSection, endpointUpdateStdin, tunnelAddressing, tunnelSpec } from "./tunnel/he-tunnel";
 import { firewallSpec } from "./firewall/host-firewall";
 import { mtaSection } from "./mta/mta-binding";
 import {
@@ -22,6 +21,7 @@ import {
   spfRecordOf,
 } from "./dns/mail-dns";
 import { checkMailServerArgs, MailServerArgs } from "./mail-server-args";
+import { isMailDnsSetting, mailDnsSettingsOf } from "./dns/mail-dns-settings";
 import { HostScriptCommands, registerHostScript } from "./transport/host-script-command";
 import { claimDedicatedPrefix } from "./prefix-claims";
 import {
@@ -40,12 +40,18 @@ import {
   ConfigProblems,
   DEFAULT_SMTP_INTERFACE_ID,
   DnsRecordPlan,
-  InvalidConfigError,
+  checkPublicIpv6Prefix,
+  isIpv4Address,
+  tryParseIpv6Prefix,
   PrefixSource,
+  PROVIDER_INTERFACE_NAME,
   ptrOwnerName,
   serviceAddress,
+  settingValue,
 } from "../net";
-import { knownValue, NOT_YET_KNOWN } from "./known-input";
+import { isPlain, knownValue, NOT_YET_KNOWN } from "./known-input";
+import { LateCheck } from "./late-check";
+import { fromHostAddress, hostAddressOrigin, hostAddressProblem } from "./hosts/host-address-origin";
 
 const TYPE = "ipv6-mail:index:MailServer";
 
@@ -99,7 +105,13 @@ export class MailServer extends pulumi.ComponentResource {
     }
     if (staticPrefix !== undefined) {
       problems.addAll(
-        claimDedicatedPrefix(staticPrefix, hostName, tunnel ? "tunnel.routedPrefix" : "existing.ipv6Prefix"),
+        claimDedicatedPrefix(
+          staticPrefix,
+          hostName,
+          args.tunnel
+            ? tunnelPrefixOrigin(args.tunnel, "tunnel.", hostName)
+            : { field: "existing.ipv6Prefix", value: staticPrefix, fix: "give every mail host its own /64" },
+        ),
       );
       problems.addAll(checkSmtpAddressOf(staticPrefix, interfaceId, "smtpInterfaceId"));
     }
@@ -108,7 +120,7 @@ export class MailServer extends pulumi.ComponentResource {
     // that only the host's creation decides stand in until then.
     const sendsOverIpv6 = !args.smtpOverIpv4Only;
     problems.addAll(
-      dnsSettingsProblems(mailDnsArgs(args, hostName, {}), name, {
+      dnsSettingsProblems(mailDnsArgs(args, hostName, {}), args, name, {
         smtpAddress: !sendsOverIpv6
           ? undefined
           : staticPrefix !== undefined
@@ -145,29 +157,38 @@ export class MailServer extends pulumi.ComponentResource {
       : (tunnel?.prefixSource ?? host.prefixSource);
     this.tunnelInterface = tunnel?.interfaceName;
 
-    this.dedicatedPrefix = args.smtpOverIpv4Only
+    // What only the host's creation (or another resource) decides is checked once known: nothing that
+    // takes it is registered unless it passes, and the failure is this component's error.
+    const hostIpv4 = host.ipv4Address as pulumi.Input<string | undefined>;
+    const hostPrefix = host.ipv6Prefix as pulumi.Input<string | undefined>;
+    const late = new LateCheck(
+      this,
+      "MailServer",
+      name,
+      pulumi
+        .all([hostIpv4, hostPrefix, args.tunnel?.localIpv4])
+        .apply(([ipv4, nativePrefix, localIpv4]) =>
+          lateProblems(args, name, hostName, staticPrefix, { ipv4, nativePrefix, localIpv4 }),
+        ),
+    );
+    const checked = <T>(value: pulumi.Input<T>) =>
+      isPlain(value) ? pulumi.output(value) : late.checked(value);
+    // The dedicated /64: known now (tunnel, declared prefix) or the host's own once it exists and is checked.
+    const fromHost = sendsOverIpv6 && staticPrefix === undefined;
+    const prefix = !sendsOverIpv6
       ? pulumi.output(undefined)
       : staticPrefix !== undefined
         ? pulumi.output(staticPrefix)
-        : pulumi.output(host.ipv6Prefix as pulumi.Output<string | undefined>);
-    this.smtpAddress = this.dedicatedPrefix.apply((prefix) => {
-      if (prefix === undefined || prefix === "") return undefined;
-      const found = checkSmtpAddressOf(prefix, interfaceId, "smtpInterfaceId");
-      if (found.length > 0) throw new InvalidConfigError("MailServer", name, found);
-      return serviceAddress(prefix, interfaceId);
-    });
+        : checked(hostPrefix);
+    const smtp = prefix.apply((p) => (p ? serviceAddress(p, interfaceId) : undefined));
+    this.dedicatedPrefix = fromHost ? late.published(prefix, undefined) : prefix;
+    this.smtpAddress = fromHost ? late.published(smtp, undefined) : smtp;
     this.ptrName = this.smtpAddress.apply((a) => (a === undefined ? undefined : ptrOwnerName(a)));
 
     const scripts = pulumi
-      .all([
-        host.ipv4Address as pulumi.Input<string | undefined>,
-        host.ipv6Prefix as pulumi.Input<string | undefined>,
-        this.smtpAddress,
-        this.dedicatedPrefix,
-        args.tunnel?.localIpv4,
-      ])
+      .all([checked(hostIpv4), checked(hostPrefix), smtp, prefix, checked(args.tunnel?.localIpv4)])
       .apply(([ipv4, nativePrefix, smtp, prefix, localIpv4]) =>
-        renderHostScripts(name, args, tunnel, { ipv4, nativePrefix, smtp, prefix, localIpv4 }),
+        renderHostScripts(args, tunnel, { ipv4, nativePrefix, smtp, prefix, localIpv4 }),
       );
     this.hostCommands = registerHostScript(
       `${name}-host`,
@@ -177,31 +198,31 @@ export class MailServer extends pulumi.ComponentResource {
         remove: scripts.apply((s) => s.remove),
         confirm: scripts.apply((s) => s.confirm),
         stdin: args.tunnel ? endpointUpdateStdin(args.tunnel) : undefined,
-        transport: args.hostTransport,
+        dependsOn: late.gate,
       },
       this,
     );
 
     const dns = mailDnsArgs(args, hostName, {
-      smtpAddress: this.smtpAddress as pulumi.Output<string>,
-      dedicatedPrefix: this.dedicatedPrefix as pulumi.Output<string>,
+      smtpAddress: smtp as pulumi.Output<string>,
+      dedicatedPrefix: prefix as pulumi.Output<string>,
       // An existing IPv6-only host has no IPv4: no A record (MailDns registers one whenever it is given).
       ipv4Address:
         host instanceof ExistingHost && args.existing?.ipv4Address === undefined
           ? undefined
-          : (host.ipv4Address as pulumi.Input<string>),
+          : (checked(hostIpv4) as pulumi.Output<string>),
       hetznerServerId: host instanceof HetznerHost ? host.serverId : undefined,
     });
     if (dns.cloudflare !== undefined || dns.hetznerServerId !== undefined) {
       this.dns = new MailDns(name, dns, {
         ...child,
-        dependsOn: [this.hostCommands.confirm ?? this.hostCommands.apply],
+        dependsOn: late.gateWith([this.hostCommands.confirm ?? this.hostCommands.apply]),
       });
       this.dnsRecords = this.dns.records;
       this.spfRecord = this.dns.spfRecord;
     } else {
       // Nowhere to publish: the same plan, output for the user to publish.
-      this.dnsRecords = planMailDnsRecords(dns, "MailServer", name);
+      this.dnsRecords = late.published(planMailDnsRecords(dns, "MailServer", name), []);
       this.spfRecord = this.dnsRecords.apply((rs) => spfRecordOf(rs, args.zone));
     }
 
@@ -243,13 +264,7 @@ function mailDnsArgs(
     smtpAddress: sendsOverIpv6 ? resolved.smtpAddress : undefined,
     dedicatedPrefix: sendsOverIpv6 ? resolved.dedicatedPrefix : undefined,
     ipv4Address: resolved.ipv4Address,
-    spfAuthorize: settings.spfAuthorize,
-    spfMechanisms: settings.spfMechanisms,
-    spfAll: settings.spfAll,
-    mx: settings.mx,
-    mxPriority: settings.mxPriority,
-    ttl: settings.ttl,
-    aaaaTtl: settings.aaaaTtl,
+    ...mailDnsSettingsOf(settings),
     cloudflare: settings.cloudflare,
     // Hetzner's Rdns carries the PTR of the IPv6 SMTP address; the IPv4 PTR is HetznerHost's.
     hetznerServerId: sendsOverIpv6 ? resolved.hetznerServerId : undefined,
@@ -257,26 +272,97 @@ function mailDnsArgs(
   };
 }
 
-/** MailDns fields that are MailServer's `dns` settings. */
-const DNS_SETTINGS = ["spfAuthorize", "spfMechanisms", "spfAll", "mx", "mxPriority", "ttl", "aaaaTtl"];
-
 /**
  * The plan's problems with a mail server's DNS settings, named by MailServer's fields. The SMTP address and
  * the /64 are derived from the tunnel or the host and checked under those names already; whether a provider
  * publishes is MailServer's choice, not a setting that can be wrong.
  */
-function dnsSettingsProblems(dns: MailDnsArgs, name: string, addresses: MailDnsAddresses): ConfigProblem[] {
+function dnsSettingsProblems(
+  dns: MailDnsArgs,
+  args: MailServerArgs,
+  name: string,
+  addresses: MailDnsAddresses,
+): ConfigProblem[] {
   return checkMailDnsArgs(dns, name, addresses).flatMap((p): ConfigProblem[] => {
-    if (DNS_SETTINGS.includes(p.field)) return [{ ...p, field: `dns.${p.field}` }];
-    if (p.field === "ipv4Address") return [{ ...p, field: "existing.ipv4Address" }];
+    if (isMailDnsSetting(p.field)) return [{ ...p, field: `dns.${p.field}` }];
+    if (p.field === "ipv4Address") return fromHostAddress([p], hostAddressOrigin(args, "ipv4Address"));
     if (p.field === "zone" || p.field === "hostName") return [p];
     return [];
   });
 }
 
-/** Renders the host's apply, remove and confirm scripts once its addresses are known. */
-function renderHostScripts(
+/**
+ * The problems of the host's addresses once they are known (a droplet's IPv4, a Hetzner server's /64, an
+ * existing host's addresses given as outputs), named after where each comes from: the /64 the host sends
+ * from, the IPv4 a tunnel ends at, `tunnel.localIpv4`, and the DNS plan made of them.
+ */
+function lateProblems(
+  args: MailServerArgs,
   name: string,
+  hostName: string,
+  staticPrefix: string | undefined,
+  known: { ipv4?: string; nativePrefix?: string; localIpv4?: string },
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const sendsOverIpv6 = !args.smtpOverIpv4Only;
+  const interfaceId = args.smtpInterfaceId ?? DEFAULT_SMTP_INTERFACE_ID;
+  const prefixOrigin = hostAddressOrigin(args, "ipv6Prefix");
+  let prefix = staticPrefix;
+  if (sendsOverIpv6 && staticPrefix === undefined) {
+    const found = checkPublicIpv6Prefix(known.nativePrefix, prefixOrigin.field, {
+      requiredLength: 64,
+      allowDocumentation: args.allowDocumentationPrefixes,
+    });
+    problems.push(...fromHostAddress(found, prefixOrigin));
+    if (found.length > 0) return problems;
+    prefix = known.nativePrefix as string;
+    problems.push(...checkSmtpAddressOf(prefix, interfaceId, "smtpInterfaceId"));
+  } else if (
+    args.tunnel !== undefined &&
+    args.tunnel.providerPrefix === undefined &&
+    known.nativePrefix &&
+    tryParseIpv6Prefix(known.nativePrefix) === undefined
+  ) {
+    // The provider's own /64 keeps answering from the provider address (providerDefaultRoute keep).
+    problems.push(
+      hostAddressProblem(
+        prefixOrigin,
+        known.nativePrefix,
+        "is not an IPv6 prefix",
+        "give the host's own /64 as tunnel.providerPrefix",
+      ),
+    );
+  }
+  const ipv4 = known.ipv4 || undefined;
+  if (args.tunnel !== undefined && !isIpv4Address(ipv4 ?? "")) {
+    problems.push(
+      hostAddressProblem(
+        hostAddressOrigin(args, "ipv4Address"),
+        known.ipv4,
+        "is not an IPv4 address, and the 6in4 tunnel ends at the host's public IPv4",
+        "give the host's public IPv4 address",
+      ),
+    );
+  }
+  if (known.localIpv4 !== undefined && !isIpv4Address(known.localIpv4)) {
+    problems.push({
+      field: "tunnel.localIpv4",
+      value: known.localIpv4,
+      problem: "is not an IPv4 address",
+      fix: "give the host's IPv4 the tunnel leaves from (its private one behind NAT), or leave it unset",
+    });
+  }
+  if (problems.length > 0) return problems;
+  // The records of these addresses; an IPv4 the tunnel check found bad is not reported twice.
+  return dnsSettingsProblems(mailDnsArgs(args, hostName, {}), args, name, {
+    smtpAddress: sendsOverIpv6 && prefix !== undefined ? serviceAddress(prefix, interfaceId) : undefined,
+    dedicatedPrefix: sendsOverIpv6 ? prefix : undefined,
+    ipv4Address: args.existing !== undefined && args.existing.ipv4Address === undefined ? undefined : ipv4,
+  });
+}
+
+/** Renders the host's apply, remove and confirm scripts once its addresses are known (and checked). */
+function renderHostScripts(
   args: MailServerArgs,
   tunnel: ResolvedTunnel | undefined,
   known: { ipv4?: string; nativePrefix?: string; smtp?: string; prefix?: string; localIpv4?: string },
@@ -285,10 +371,6 @@ function renderHostScripts(
   const remove: HostScriptSection[] = [];
   if (tunnel && args.tunnel && known.smtp && known.prefix) {
     const publicIpv4 = known.ipv4 ?? "";
-    requireIpv4(`MailServer "${name}"`, "host IPv4 address (existing.ipv4Address)", publicIpv4);
-    // tunnel.localIpv4 may be another resource's output (a droplet's private address behind NAT).
-    if (known.localIpv4 !== undefined)
-      requireIpv4(`MailServer "${name}"`, "tunnel.localIpv4", known.localIpv4);
     const localIpv4 = known.localIpv4 ?? publicIpv4;
     const spec = tunnelSpec(
       tunnel,
@@ -302,7 +384,14 @@ function renderHostScripts(
     remove.push(tunnelRemoveSection(spec));
   } else if (known.smtp && !args.smtpOverIpv4Only) {
     apply.push(
-      nativeAddressSection({ interfaceName: args.nativeInterface ?? "eth0", smtpAddress: known.smtp }),
+      nativeAddressSection({
+        interfaceName: settingValue(
+          PROVIDER_INTERFACE_NAME,
+          args.nativeInterface,
+          "MailServer nativeInterface",
+        ),
+        smtpAddress: known.smtp,
+      }),
     );
   }
   const fw = firewallSpec(

@@ -1,11 +1,9 @@
-import { isDocumentationPrefix, ipv6AddressKind, parseIpv6Prefix } from "../net";
+import { DOCKER_IPV6_SUBNET, parseIpv6Prefix, settingValue } from "../net";
 import { composeHostScript, HostScriptSection } from "./script-frame";
 import { heredoc } from "./shell-text";
 
 /** Where the Docker daemon reads its configuration. */
 export const DOCKER_DAEMON_JSON_PATH = "/etc/docker/daemon.json";
-/** The ULA subnet used for the mail container network unless the caller picks another. */
-export const DEFAULT_DOCKER_IPV6_SUBNET = "fd00:cafe:face:feed::/64";
 
 /**
  * The daemon.json keys docker-mailserver needs for IPv6: `ip6tables` so IPv6 clients are NATed to the
@@ -40,7 +38,7 @@ export function renderDockerDaemonJson(existingJson?: string): string {
 export interface ComposeIpv6NetworkSpec {
   /** Compose network name; default "default". */
   readonly networkName?: string;
-  /** A unique-local /64 (fc00::/7); default {@link DEFAULT_DOCKER_IPV6_SUBNET}. */
+  /** A unique-local /64 (fc00::/7); default `DEFAULT_DOCKER_IPV6_SUBNET` of net/. */
   readonly subnet?: string;
 }
 
@@ -50,19 +48,7 @@ export interface ComposeIpv6NetworkSpec {
  * `2001:db8::/32` is rejected: it is the documentation range and must never carry traffic.
  */
 export function renderComposeIpv6Network(spec: ComposeIpv6NetworkSpec = {}): string {
-  const subnetText = spec.subnet ?? DEFAULT_DOCKER_IPV6_SUBNET;
-  const subnet = parseIpv6Prefix(subnetText);
-  if (isDocumentationPrefix(subnet.text)) {
-    throw new Error(
-      `host-config docker: subnet ${subnet.text} is in the documentation range (2001:db8::/32, 3fff::/20); ` +
-        `use a unique-local /64 such as ${DEFAULT_DOCKER_IPV6_SUBNET}`,
-    );
-  }
-  if (ipv6AddressKind(subnet.text) !== "unique-local") {
-    throw new Error(
-      `host-config docker: subnet ${subnet.text} is not unique-local (fc00::/7); use one such as ${DEFAULT_DOCKER_IPV6_SUBNET}`,
-    );
-  }
+  const subnet = parseIpv6Prefix(settingValue(DOCKER_IPV6_SUBNET, spec.subnet, "host-config docker: subnet"));
   const name = spec.networkName ?? "default";
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
     throw new Error(`host-config docker: networkName "${name}" is not a compose network name`);

@@ -1,4 +1,4 @@
-import { parseIpv4Address } from "../net";
+import { HE_TUNNEL_ID, HE_UPDATE_ENDPOINT, parseIpv4Address, settingValue } from "../net";
 import { composeHostScript, HostScriptSection } from "./script-frame";
 import { shellQuote } from "./shell-text";
 
@@ -8,12 +8,9 @@ export interface HeEndpointUpdateSpec {
   readonly tunnelId: string;
   /** The public IPv4 HE must send the tunnel to (behind NAT: the public address, not the private one). */
   readonly clientIpv4: string;
-  /** Update endpoint; default {@link HE_UPDATE_URL}. Overridable so tests can answer locally. */
+  /** Update endpoint; default Hurricane Electric's (`HE_UPDATE_URL` of net/). Overridable so tests can answer locally. */
   readonly updateUrl?: string;
 }
-
-/** Hurricane Electric's endpoint update URL (dyndns-style; answers `good <ip>` or `nochg <ip>`). */
-export const HE_UPDATE_URL = "https://ipv4.tunnelbroker.net/nic/update";
 
 /**
  * The stdin the endpoint update script expects: the tunnelbroker username on the first line, the tunnel's
@@ -27,17 +24,11 @@ export function heEndpointUpdateStdin(username: string, updateKey: string): stri
   return `${username}\n${updateKey}\n`;
 }
 
-function check(spec: HeEndpointUpdateSpec): void {
-  if (!/^[0-9]{1,12}$/.test(spec.tunnelId)) {
-    throw new Error(
-      `host-config HE endpoint update: tunnelId "${spec.tunnelId}" must be the numeric tunnel ID`,
-    );
-  }
+/** Asserts what the component checked (net's declarations); returns the update URL in effect. */
+function check(spec: HeEndpointUpdateSpec): string {
+  settingValue(HE_TUNNEL_ID, spec.tunnelId, "host-config HE endpoint update: tunnelId");
   parseIpv4Address(spec.clientIpv4);
-  const url = spec.updateUrl ?? HE_UPDATE_URL;
-  if (!/^https?:\/\/[^\s'"\\]+$/.test(url)) {
-    throw new Error(`host-config HE endpoint update: updateUrl "${url}" is not an http(s) URL`);
-  }
+  return settingValue(HE_UPDATE_ENDPOINT, spec.updateUrl, "host-config HE endpoint update: updateUrl");
 }
 
 /**
@@ -45,10 +36,10 @@ function check(spec: HeEndpointUpdateSpec): void {
  * script's stdin (so only one section of a script may use it).
  */
 export function heEndpointUpdateSection(spec: HeEndpointUpdateSpec): HostScriptSection {
-  check(spec);
+  const url = check(spec);
   const apply = String.raw`he_tunnel=${shellQuote(spec.tunnelId)}
 he_ip=${shellQuote(spec.clientIpv4)}
-he_url=${shellQuote(spec.updateUrl ?? HE_UPDATE_URL)}
+he_url=${shellQuote(url)}
 he_state="$IPV6_MAIL_STATE_DIR/he-endpoint-$he_tunnel"
 if [ -f "$he_state" ] && [ "$(cat "$he_state")" = "$he_ip" ]; then
   log "HE tunnel $he_tunnel already points at $he_ip"

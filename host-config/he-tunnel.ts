@@ -1,4 +1,13 @@
-import { containingIpv6Prefix, ipv6ToBigInt, parseIpv6Prefix } from "../net";
+import {
+  containingIpv6Prefix,
+  INTERFACE_NAME,
+  ipv6ToBigInt,
+  parseIpv6Prefix,
+  settingValue,
+  TUNNEL_INTERFACE_NAME,
+  TUNNEL_MTU,
+  TUNNEL_VERIFY_TARGET,
+} from "../net";
 import { composeHostScript, HostScriptSection } from "./script-frame";
 import { heredoc, hostPath, shellQuote } from "./shell-text";
 
@@ -75,25 +84,16 @@ function nibbles(prefixText: string): string {
   return `${prefix.first.toString(16).padStart(32, "0")} ${prefix.length}`;
 }
 
-function checkSpec(spec: TunnelSpec): void {
-  const name = spec.interfaceName ?? "he-ipv6";
-  if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(name)) {
-    throw new Error(
-      `host-config tunnel: interfaceName "${name}" is not a Linux interface name (1-15 of a-z 0-9 _ . -)`,
-    );
-  }
-  const mtu = spec.mtu ?? 1480;
-  if (!Number.isInteger(mtu) || mtu < 1280 || mtu > 1480) {
-    throw new Error(`host-config tunnel: mtu ${mtu} must be an integer from 1280 (IPv6 minimum) to 1480`);
+/** Asserts what the component checked (net's declarations) and returns the name and MTU in effect. */
+function checkSpec(spec: TunnelSpec): { name: string; mtu: number } {
+  const name = settingValue(TUNNEL_INTERFACE_NAME, spec.interfaceName, "host-config tunnel: interfaceName");
+  const mtu = settingValue(TUNNEL_MTU, spec.mtu, "host-config tunnel: mtu");
+  if (spec.providerInterface !== undefined) {
+    settingValue(INTERFACE_NAME, spec.providerInterface, "host-config tunnel: providerInterface");
   }
   if (spec.providerDefaultRoute === "disable" && !spec.providerInterface) {
     throw new Error(
       `host-config tunnel: providerDefaultRoute "disable" needs providerInterface (e.g. "eth0")`,
-    );
-  }
-  if (spec.providerInterface !== undefined && !/^[a-zA-Z0-9_.@-]{1,15}$/.test(spec.providerInterface)) {
-    throw new Error(
-      `host-config tunnel: providerInterface "${spec.providerInterface}" is not an interface name`,
     );
   }
   const routed = parseIpv6Prefix(spec.routedPrefix);
@@ -104,12 +104,11 @@ function checkSpec(spec: TunnelSpec): void {
         `pick an address of the routed /64 (only it gets rDNS)`,
     );
   }
+  return { name, mtu };
 }
 
 function plan(spec: TunnelSpec): TunnelPlan {
-  checkSpec(spec);
-  const name = spec.interfaceName ?? "he-ipv6";
-  const mtu = spec.mtu ?? 1480;
+  const { name, mtu } = checkSpec(spec);
   const linkPrefix = containingIpv6Prefix(spec.linkClientAddress, 64).text;
   const netdevPath = `${NETWORK_DIR}/60-ipv6-mail-${name}.netdev`;
   const networkPath = `${NETWORK_DIR}/60-ipv6-mail-${name}.network`;
@@ -223,7 +222,7 @@ function plan(spec: TunnelSpec): TunnelPlan {
   return {
     name,
     mtu,
-    verifyTarget: spec.verifyTarget ?? "2001:4860:4860::8888",
+    verifyTarget: settingValue(TUNNEL_VERIFY_TARGET, spec.verifyTarget, "host-config tunnel: verifyTarget"),
     verifyPing: spec.verifyPing ?? true,
     linkPrefix,
     netdevPath,

@@ -1,4 +1,4 @@
-import { parseIpv6Address } from "../net";
+import { INTERFACE_NAME, parseIpv6Address, settingValue } from "../net";
 import { HostScriptSection } from "./script-frame";
 import { heredoc, shellQuote } from "./shell-text";
 
@@ -20,6 +20,7 @@ export const NATIVE_ADDRESS_UNIT = "ipv6-mail-smtp-address.service";
  */
 export function renderNativeAddressUnit(spec: NativeAddressSpec): string {
   const address = parseIpv6Address(spec.smtpAddress);
+  settingValue(INTERFACE_NAME, spec.interfaceName, "host-config native address: interfaceName");
   return [
     "[Unit]",
     "Description=ipv6-mail: SMTP source address of the dedicated /64",

@@ -1,4 +1,14 @@
-import { parseCidr, parseIpv4Address, prefixContainsPrefix, type Ipv6Prefix } from "../net";
+import {
+  FIREWALL_ROLLBACK_SECONDS,
+  INTERFACE_NAME,
+  parseCidr,
+  parseIpv4Address,
+  prefixContainsPrefix,
+  settingValue,
+  SSH_PORT,
+  TCP_PORT,
+  type Ipv6Prefix,
+} from "../net";
 import { composeHostScript, HostScriptSection } from "./script-frame";
 import { heredoc, hostPath, shellQuote } from "./shell-text";
 
@@ -19,7 +29,7 @@ export interface FirewallSpec {
   readonly tunnelInterface?: string;
   /** Answer IPv6 connections to port 25 with a TCP reset so senders fall back to IPv4 at once. */
   readonly rejectSmtpOverIpv6?: boolean;
-  /** Seconds until an unconfirmed ruleset is rolled back. Default 120. */
+  /** Seconds until an unconfirmed ruleset is rolled back ({@link FIREWALL_ROLLBACK_SECONDS}: 10..600, default 60). */
   readonly rollbackSeconds?: number;
 }
 
@@ -55,13 +65,6 @@ const DELETE_OUR_TABLES = [
   "delete table ip ipv6_mail_v4",
 ].join("\n");
 
-function checkPort(port: number, field: string): number {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`host-config firewall: ${field} ${port} is not a TCP port (1-65535)`);
-  }
-  return port;
-}
-
 /** Drops prefixes contained in others: nftables refuses overlapping elements in an interval set. */
 function minimalPrefixes(prefixes: Ipv6Prefix[]): Ipv6Prefix[] {
   const sorted = [...prefixes].sort((a, b) =>
@@ -84,8 +87,12 @@ interface FirewallPlan {
 }
 
 function plan(spec: FirewallSpec): FirewallPlan {
-  const sshPort = checkPort(spec.sshPort ?? 22, "sshPort");
-  const ports = [...new Set(spec.allowedTcpPorts.map((p) => checkPort(p, "allowedTcpPorts")))]
+  const sshPort = settingValue(SSH_PORT, spec.sshPort, "host-config firewall: sshPort");
+  const ports = [
+    ...new Set(
+      spec.allowedTcpPorts.map((p) => settingValue(TCP_PORT, p, "host-config firewall: allowedTcpPorts")),
+    ),
+  ]
     .filter((p) => p !== sshPort)
     .sort((a, b) => a - b);
   const admin6: Ipv6Prefix[] = [];
@@ -95,16 +102,13 @@ function plan(spec: FirewallSpec): FirewallPlan {
     if (cidr.family === 6) admin6.push(cidr.prefix as Ipv6Prefix);
     else admin4.push(cidr.prefix.text);
   }
-  const rollbackSeconds = spec.rollbackSeconds ?? 120;
-  if (!Number.isInteger(rollbackSeconds) || rollbackSeconds < 10 || rollbackSeconds > 3600) {
-    throw new Error(
-      `host-config firewall: rollbackSeconds ${rollbackSeconds} must be an integer from 10 to 3600`,
-    );
-  }
-  if (spec.tunnelInterface !== undefined && !/^[a-zA-Z0-9_.-]{1,15}$/.test(spec.tunnelInterface)) {
-    throw new Error(
-      `host-config firewall: tunnelInterface "${spec.tunnelInterface}" is not an interface name`,
-    );
+  const rollbackSeconds = settingValue(
+    FIREWALL_ROLLBACK_SECONDS,
+    spec.rollbackSeconds,
+    "host-config firewall: rollbackSeconds",
+  );
+  if (spec.tunnelInterface !== undefined) {
+    settingValue(INTERFACE_NAME, spec.tunnelInterface, "host-config firewall: tunnelInterface");
   }
   if (spec.heServerIpv4 !== undefined) parseIpv4Address(spec.heServerIpv4);
   return {

@@ -1,4 +1,4 @@
-import { parseIpv4Address, parseIpv6Address } from "../net";
+import { isDomainName, parseIpv4Address, parseIpv6Address } from "../net";
 import { composeHostScript, HostScriptSection } from "./script-frame";
 import { shellQuote } from "./shell-text";
 
@@ -28,18 +28,20 @@ export function postfixSettings(spec: PostfixSpec): Array<[string, string]> {
     ["inet_protocols", "all"],
     ["smtp_bind_address6", parseIpv6Address(spec.smtpAddress)],
     ["smtp_bind_address_enforce", "yes"],
-    ["myhostname", checkHostName(spec.hostName)],
+    ["myhostname", hostNameOf(spec.hostName)],
   ];
   if (spec.smtpIpv4 !== undefined) settings.push(["smtp_bind_address", parseIpv4Address(spec.smtpIpv4)]);
   return settings;
 }
 
-function checkHostName(name: string): string {
-  const bare = name.replace(/\.$/, "").toLowerCase();
-  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/.test(bare)) {
-    throw new Error(`host-config Postfix: hostName "${name}" is not a fully qualified host name`);
+/** The host name, asserted to be what the component checked: an FQDN ({@link isDomainName}). */
+function hostNameOf(name: string): string {
+  if (!isDomainName(name)) {
+    throw new Error(
+      `host-config Postfix: hostName "${name}" is not a fully qualified host name (the component checks it first)`,
+    );
   }
-  return bare;
+  return name.toLowerCase();
 }
 
 /** The Postfix section, for {@link composeHostScript}. */

@@ -3,6 +3,8 @@
  * plan. Plain values in, plain values out, no Pulumi: the components and the policy pack share it.
  */
 export * from "./config-problem";
+export * from "./setting";
+export * from "./mail-host-settings";
 export * from "./ip-parse-error";
 export * from "./ip-prefix";
 export * from "./address-kind";

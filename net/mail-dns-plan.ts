@@ -1,4 +1,6 @@
 import { ConfigProblems } from "./config-problem";
+import { checkSetting, settingValue } from "./setting";
+import { DNS_TTL, MX_PRIORITY, SPF_ALL } from "./mail-host-settings";
 import { checkPublicIpv6Address } from "./public-prefix-check";
 import {
   isIpv4Address,
@@ -136,35 +138,16 @@ export function planMailDns(
   }
   if (sendsOverIpv6 === true) checkSpfIpv6(spec, smtpProblems.length === 0, problems);
   else if (sendsOverIpv6 === false) checkIpv4Only(spec, problems);
-  const ttl = spec.ttl ?? 3600;
-  const aaaaTtl = spec.aaaaTtl ?? ttl;
-  const ttls: [string, unknown][] = [["ttl", ttl]];
-  if (spec.aaaaTtl !== undefined) ttls.push(["aaaaTtl", spec.aaaaTtl]);
-  for (const [field, value] of ttls) {
-    if (!Number.isInteger(value) || (value as number) < 60 || (value as number) > 86400) {
-      problems.add(
-        field,
-        value,
-        "must be a whole number of seconds from 60 to 86400",
-        "use 3600, or 300 while rolling out",
-      );
-    }
-  }
-  const mxPriority: unknown = spec.mxPriority ?? 10;
-  if (!Number.isInteger(mxPriority) || (mxPriority as number) < 0 || (mxPriority as number) > 65535) {
+  problems.addAll(checkSetting(DNS_TTL, spec.ttl, "ttl"));
+  problems.addAll(checkSetting(DNS_TTL, spec.aaaaTtl, "aaaaTtl"));
+  problems.addAll(checkSetting(MX_PRIORITY, spec.mxPriority, "mxPriority"));
+  problems.addAll(checkSetting(SPF_ALL, spec.spfAll, "spfAll"));
+  if (spec.mx !== undefined && typeof spec.mx !== "boolean") {
     problems.add(
-      "mxPriority",
-      spec.mxPriority,
-      "must be a whole number from 0 to 65535",
-      "use 10 (lower is preferred)",
-    );
-  }
-  if (spec.spfAll !== undefined && spec.spfAll !== "-all" && spec.spfAll !== "~all") {
-    problems.add(
-      "spfAll",
-      spec.spfAll,
-      'must be "-all" or "~all"',
-      'use "-all" (or "~all" while migrating); anything else lets any host send as the domain',
+      "mx",
+      spec.mx,
+      "must be true or false",
+      "leave it unset (true) to point the zone's MX at this host",
     );
   }
   const mechanisms: unknown = spec.spfMechanisms ?? [];
@@ -187,6 +170,9 @@ export function planMailDns(
     }
   }
   problems.throwIfAny(component, resourceName);
+  const ttl = settingValue(DNS_TTL, spec.ttl, "planMailDns: ttl");
+  const aaaaTtl = spec.aaaaTtl ?? ttl;
+  const mxPriority = settingValue(MX_PRIORITY, spec.mxPriority, "planMailDns: mxPriority");
 
   // Checked above: with IPv6, smtpAddress and spfIpv6 are valid; without, they are absent.
   const smtpAddress = sendsOverIpv6 ? parseIpv6Address(spec.smtpAddress as string) : undefined;
@@ -204,8 +190,7 @@ export function planMailDns(
     records.push({ type: "A", name: hostName, content: parseIpv4Address(spec.ipv4Address), ttl });
   if (smtpAddress !== undefined)
     records.push({ type: "AAAA", name: hostName, content: smtpAddress, ttl: aaaaTtl });
-  if (spec.mx ?? true)
-    records.push({ type: "MX", name: zone, content: hostName, ttl, priority: mxPriority as number });
+  if (spec.mx ?? true) records.push({ type: "MX", name: zone, content: hostName, ttl, priority: mxPriority });
   records.push({ type: "TXT", name: zone, content: txt, ttl });
   if (hostName !== zone) records.push({ type: "TXT", name: hostName, content: txt, ttl });
   if (smtpAddress !== undefined)

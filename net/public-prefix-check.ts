@@ -57,16 +57,7 @@ export function checkPublicIpv6Prefix(
   field: string,
   options: PublicCheckOptions = {},
 ): ConfigProblem[] {
-  if (typeof text !== "string" || text.trim() === "") {
-    return [
-      {
-        field,
-        value: text,
-        problem: "is missing or not a string",
-        fix: 'give an IPv6 prefix such as "2001:470:1f0b:25::/64"',
-      },
-    ];
-  }
+  if (!isGiven(text)) return [missingProblem(text, field, '"2001:470:1f0b:25::/64"', "an IPv6 prefix")];
   let prefixText: string;
   try {
     const prefix = parseIpv6Prefix(text);
@@ -96,21 +87,25 @@ export function checkPublicIpv6Address(
   field: string,
   options: PublicCheckOptions = {},
 ): ConfigProblem[] {
-  if (typeof text !== "string" || text.trim() === "") {
-    return [
-      {
-        field,
-        value: text,
-        problem: "is missing or not a string",
-        fix: 'give an IPv6 address such as "2001:470:1f0b:25::25"',
-      },
-    ];
-  }
+  if (!isGiven(text)) return [missingProblem(text, field, '"2001:470:1f0b:25::25"', "an IPv6 address")];
   try {
     return kindProblems(parseIpv6Address(text), text, field, options);
   } catch (error) {
     return [parseProblem(error, text, field, "a single IPv6 address such as 2001:470:1f0b:25::25")];
   }
+}
+
+function isGiven(text: unknown): text is string {
+  return typeof text === "string" && text.trim() !== "";
+}
+
+function missingProblem(text: unknown, field: string, example: string, what: string): ConfigProblem {
+  return {
+    field,
+    value: text,
+    problem: "is missing or not a string",
+    fix: `give ${what} such as ${example}`,
+  };
 }
 
 /** Turns a parser error into a problem that names the field. */

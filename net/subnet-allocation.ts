@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import { ConfigProblems } from "./config-problem";
+import { checkSetting } from "./setting";
 import { Ipv6Prefix, ipv6PrefixFromValue, parseIpv6Prefix } from "./ip-prefix";
+import { SUBNET_INDEX } from "./mail-host-settings";
 
 /** How many /64s a /48 holds. */
-export const SUBNETS_PER_48 = 65536;
+export const SUBNETS_PER_48 = SUBNET_INDEX.max + 1;
 
 /**
  * The `index`-th /64 of a routed /48 (index 0..65535).
@@ -14,8 +16,8 @@ export const SUBNETS_PER_48 = 65536;
 export function subnet64Of48(routed48: string, index: number): string {
   const prefix = parseIpv6Prefix(routed48);
   if (prefix.length !== 48) throw new RangeError(`${prefix.text} is not a /48`);
-  if (!Number.isInteger(index) || index < 0 || index >= SUBNETS_PER_48) {
-    throw new RangeError(`subnet index ${index} is outside 0..65535`);
+  if (!SUBNET_INDEX.accepts(index)) {
+    throw new RangeError(`subnet index ${index} ${SUBNET_INDEX.problem}`);
   }
   return subnetOfParsed48(prefix, index);
 }
@@ -116,16 +118,9 @@ export function planSubnets(
       return;
     }
     seenNames.add(key);
-    if (
-      host.index !== undefined &&
-      (!Number.isInteger(host.index) || host.index < 0 || host.index >= SUBNETS_PER_48)
-    ) {
-      problems.add(
-        `hosts[${position}].index`,
-        host.index,
-        "is outside 0..65535",
-        "use a whole number from 0 to 65535",
-      );
+    const indexProblems = checkSetting(SUBNET_INDEX, host.index, `hosts[${position}].index`);
+    if (indexProblems.length > 0) {
+      problems.addAll(indexProblems);
       return;
     }
     const how = host.index === undefined ? "hashed" : "explicit";

@@ -16,8 +16,11 @@ export interface TunnelPrefixes {
   readonly linkClientAddress: unknown;
   /** HE's end of the link /64, `…::1`. */
   readonly linkServerAddress: unknown;
-  /** The routed /64: the prefix mail is sent from. */
-  readonly routedPrefix: unknown;
+  /**
+   * The routed /64: the prefix mail is sent from. May be left out when `routed48` is given: the host's /64 is
+   * then allocated out of the /48, and only the /48 is the user's to check.
+   */
+  readonly routedPrefix?: unknown;
   /** The routed /48, if one was requested. */
   readonly routed48?: unknown;
 }
@@ -25,7 +28,8 @@ export interface TunnelPrefixes {
 /**
  * Checks a tunnel's prefixes against each other: both link addresses in one /64, the routed /64 neither equal
  * to nor overlapping the link /64 (mail from the link gets no PTR), and the routed /64 inside the /48 when one
- * is given. Field names are prefixed with `fieldPrefix` (e.g. `tunnel.`).
+ * is given. Field names are prefixed with `fieldPrefix` (e.g. `tunnel.`), and only fields the caller gave
+ * are named: a /64 to be allocated out of the /48 is the /48's problem.
  */
 export function checkTunnelPrefixes(
   tunnel: TunnelPrefixes,
@@ -36,8 +40,23 @@ export function checkTunnelPrefixes(
   const problems: ConfigProblem[] = [
     ...checkPublicIpv6Address(tunnel.linkClientAddress, field("linkClientAddress"), options),
     ...checkPublicIpv6Address(tunnel.linkServerAddress, field("linkServerAddress"), options),
-    ...checkPublicIpv6Prefix(tunnel.routedPrefix, field("routedPrefix"), { ...options, requiredLength: 64 }),
   ];
+  const routedGiven = tunnel.routedPrefix !== undefined;
+  if (!routedGiven && tunnel.routed48 === undefined) {
+    problems.push({
+      field: field("routedPrefix"),
+      value: undefined,
+      problem: "is missing, and no routed48 is given to allocate a /64 from",
+      fix: 'copy the "Routed /64" from the tunnel details page (or give routed48, the "Routed /48")',
+    });
+  } else if (routedGiven) {
+    problems.push(
+      ...checkPublicIpv6Prefix(tunnel.routedPrefix, field("routedPrefix"), {
+        ...options,
+        requiredLength: 64,
+      }),
+    );
+  }
   if (tunnel.routed48 !== undefined) {
     problems.push(
       ...checkPublicIpv6Prefix(tunnel.routed48, field("routed48"), { ...options, requiredLength: 48 }),
@@ -48,7 +67,7 @@ export function checkTunnelPrefixes(
   const client = parseIpv6Address(tunnel.linkClientAddress as string);
   const server = parseIpv6Address(tunnel.linkServerAddress as string);
   const link = containingIpv6Prefix(client, 64);
-  const routed = parseIpv6Prefix(tunnel.routedPrefix as string);
+  const routed = routedGiven ? parseIpv6Prefix(tunnel.routedPrefix as string) : undefined;
   if (client === server) {
     problems.push({
       field: field("linkServerAddress"),
@@ -64,7 +83,7 @@ export function checkTunnelPrefixes(
       fix: "copy both link addresses from the same tunnel's details page",
     });
   }
-  if (prefixesOverlap(link, routed)) {
+  if (routed !== undefined && prefixesOverlap(link, routed)) {
     problems.push({
       field: field("routedPrefix"),
       value: tunnel.routedPrefix,
@@ -81,7 +100,11 @@ export function checkTunnelPrefixes(
         problem: `overlaps the tunnel's link /64 ${link.text}`,
         fix: 'use the "Routed /48" from the tunnel details',
       });
-    } else if (options.routedPrefixFromRouted48 && !prefixesOverlap(routed48, routed)) {
+    } else if (
+      routed !== undefined &&
+      options.routedPrefixFromRouted48 &&
+      !prefixesOverlap(routed48, routed)
+    ) {
       problems.push({
         field: field("routedPrefix"),
         value: tunnel.routedPrefix,

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job on its embedded default: build, boot the local lab VM, and run the real Pulumi engine's
-# `pulumi up --stack lab` against it (local state backend, passphrase secrets), then show that mail leaves
-# the lab host from the dedicated /64 and that forward-confirmed reverse DNS holds, that a second run changes
-# nothing, and that the policy pack passes. `--destroy` also removes what was added at the end.
+# `pulumi up --stack lab` against it (local state backend, passphrase secrets; the host scripts go over SSH
+# through the `@pulumi/command` provider), then show that mail leaves the lab host from the dedicated /64 and
+# that forward-confirmed reverse DNS holds, that a second run changes nothing, and that the policy pack
+# passes. It prints the engine's plugins and the provider versions the stack's state records. `--destroy`
+# also removes what was added at the end.
 #
 # Environment: LAB_INSTANCE (lab instance, default "default"), PULUMI_CONFIG_PASSPHRASE (the lab stack's
 # passphrase; default "ipv6-mail-lab": it guards nothing but the lab's own state).
@@ -22,9 +24,9 @@ topo() { python3 -c 'import json,sys; v=json.load(open("lab/topology.json")); [v
 
 step "build (tsc)"
 npm run --silent build
-step "Pulumi engine (built from Go modules, cached)"
+step "Pulumi engine (built from source, cached): CLI, language host and plugins"
 eval "$(bash scripts/pulumi-engine.sh --env)"
-pulumi version >&2
+bash scripts/pulumi-engine.sh --plugins 2>/dev/null >&2 || fail "scripts/pulumi-engine.sh --plugins failed"
 step "lab VM"
 export LAB_INSTANCE=${LAB_INSTANCE:-default}
 bash lab/lab.sh start
@@ -39,6 +41,16 @@ lab_ssh lab-ctl he sage on
 
 step "pulumi up --stack lab"
 pulumi up --stack lab --yes --skip-preview --color never
+
+step "the providers this update used (from the stack's state)"
+providers=$(pulumi stack export --stack lab | node -e '
+const d = JSON.parse(require("fs").readFileSync(0, "utf8")).deployment;
+const lines = (d.resources || [])
+  .filter((r) => r.type.startsWith("pulumi:providers:"))
+  .map((r) => `${r.type.slice("pulumi:providers:".length)} ${(r.inputs && r.inputs.version) || "(no version)"}`);
+console.log([...new Set(lines)].sort().join("\n"));')
+printf '%s\n' "$providers" | sed 's/^/  /' >&2
+printf '%s\n' "$providers" | grep -q '^command 1\.2\.1$' || fail "the lab stack was not applied by the command provider 1.2.1"
 
 smtp=$(pulumi stack output smtpAddress --stack lab)
 host=$(pulumi stack output hostName --stack lab)
@@ -100,7 +112,8 @@ fi
 cat <<SUMMARY
 
 Verified on the lab VM (real kernel, real sshd, real Postfix, real Pulumi engine):
-  - pulumi up applied the tunnel, the IPv6 firewall and the Postfix binding over SSH
+  - pulumi up applied the tunnel, the IPv6 firewall and the Postfix binding over SSH, through the
+    providers: $(printf '%s' "$providers" | paste -sd, - | sed 's/,/, /g')
   - mail to $mx_domain left from $smtp (the MX logged that peer)
   - PTR $smtp -> $host and AAAA $host -> $smtp (FCrDNS)
   - a second preview reports no changes; the policy pack passes, and refuses the bad variant

@@ -10,7 +10,10 @@ import { MailServerArgs } from "../components";
 export type MailServerSettings = Omit<MailServerArgs, "existing" | "digitalocean" | "hetzner"> & {
   existing?: Omit<NonNullable<MailServerArgs["existing"]>, "ssh"> & {
     ssh?: { host?: string; port?: number; user?: string };
-    /** Path (relative to the project) of a lab instance's state.json; supplies host, port, user and key. */
+    /**
+     * Path (relative to the project) of a lab instance's state.json; supplies the key, and the host, port and
+     * user that `ssh` does not set (a test reaches the lab over another path, e.g. a forwarded port, that way).
+     */
     labState?: string;
   };
   digitalocean?: Omit<NonNullable<MailServerArgs["digitalocean"]>, "sshPrivateKey">;
@@ -60,9 +63,9 @@ export function mailServerArgsFromConfig(config: pulumi.Config, projectDir: stri
       args.existing = {
         ...rest,
         ssh: {
-          host: state.sshHost,
-          port: state.sshPort,
-          user: state.sshUser,
+          host: ssh?.host ?? state.sshHost,
+          port: ssh?.port ?? state.sshPort,
+          user: ssh?.user ?? state.sshUser,
           privateKey: pulumi.secret(fs.readFileSync(state.privateKeyPath, "utf8")),
         },
       };

@@ -25,7 +25,7 @@ import { CapturedResource, CapturedStack, runProgram, RunOptions } from "./captu
 import { analyzeStackRequest, configureRequest, diagnosticOf } from "./engine-request";
 import { reconcilePolicyConfig } from "./policy-config";
 
-export { runProgram, unknown } from "./capture";
+export { ProgramRunError, runProgram, unknown } from "./capture";
 export type { CapturedResource, CapturedStack, RunOptions } from "./capture";
 export { analyzeResources } from "./analyze";
 export type { AnalyzeOptions, Diagnostic } from "./analyze";

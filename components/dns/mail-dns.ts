@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as hcloud from "@pulumi/hcloud";
 import {
+  checkSetting,
   ConfigProblem,
   ConfigProblems,
   DnsRecordPlan,
@@ -9,8 +10,11 @@ import {
   MailDnsSpec,
   planMailDns,
   ptrOwnerName,
+  SPF_AUTHORIZE,
 } from "../../net";
 import { Known, knownValue, NOT_YET_KNOWN } from "../known-input";
+import { MailDnsSettings, mailDnsSettingsOf } from "./mail-dns-settings";
+import { LateCheck } from "../late-check";
 
 const TYPE = "ipv6-mail:index:MailDns";
 
@@ -38,7 +42,7 @@ export interface MailDnsCloudflareArgs {
 }
 
 /** Arguments of {@link MailDns}. */
-export interface MailDnsArgs {
+export interface MailDnsArgs extends MailDnsSettings {
   /** The mail domain, e.g. `example.org`. */
   zone: string;
   /** The mail host's FQDN: AAAA owner, PTR target and MTA host name, so that FCrDNS holds. */
@@ -58,19 +62,6 @@ export interface MailDnsArgs {
   dedicatedPrefix?: pulumi.Input<string>;
   /** The host's public IPv4 (A and SPF `ip4:`); required when sending over IPv4 only. */
   ipv4Address?: pulumi.Input<string>;
-  /** `prefix` (default) authorizes the whole /64 in SPF, `address` only the SMTP address. */
-  spfAuthorize?: "prefix" | "address";
-  /** Extra SPF mechanisms, e.g. `include:` of a relay. */
-  spfMechanisms?: string[];
-  /** `-all` (default) or `~all`. */
-  spfAll?: "-all" | "~all";
-  /** Point the zone's MX at this host (default true). */
-  mx?: boolean;
-  mxPriority?: number;
-  /** Default 3600. */
-  ttl?: number;
-  /** TTL of the AAAA record; a low one (300) while rolling IPv6 out lets you withdraw it fast. */
-  aaaaTtl?: number;
   cloudflare?: MailDnsCloudflareArgs;
   /** Set the SMTP address's PTR with Hetzner's `Rdns` on this server (only when sending over IPv6). */
   hetznerServerId?: pulumi.Input<number>;
@@ -109,14 +100,29 @@ export class MailDns extends pulumi.ComponentResource {
     super(TYPE, name, {}, opts);
 
     const sendsOverIpv6 = args.sendsOverIpv6 ?? true;
-    this.records = planMailDnsRecords(args, "MailDns", name);
+    // Addresses that were outputs of other resources are planned once known; a plan that fails then fails
+    // this component, and none of its records is registered.
+    const planned = pulumi
+      .all([args.smtpAddress, args.dedicatedPrefix, args.ipv4Address])
+      .apply(([smtpAddress, dedicatedPrefix, ipv4Address]) =>
+        tryPlanRecords(args, name, { smtpAddress, dedicatedPrefix, ipv4Address: ipv4Address || undefined }),
+      );
+    const late = new LateCheck(
+      this,
+      "MailDns",
+      name,
+      planned.apply((p) => p.problems),
+    );
+    const records = late.checked(planned.apply((p) => p.records));
+    this.records = late.published(records, []);
     this.spfRecord = this.records.apply((rs) => spfRecordOf(rs, args.zone));
     this.ptrName = sendsOverIpv6
-      ? pulumi.output(args.smtpAddress as pulumi.Input<string>).apply(ptrOwnerName)
+      ? late.published(pulumi.output(args.smtpAddress as pulumi.Input<string>).apply(ptrOwnerName), undefined)
       : pulumi.output(undefined);
 
+    const gated = { parent: this, dependsOn: late.gate };
     const pick = (type: DnsRecordPlan["type"], recordName?: string) =>
-      this.records.apply((rs) => {
+      records.apply((rs) => {
         const found = rs.find((r) => r.type === type && (recordName === undefined || r.name === recordName));
         if (!found) throw new Error(`MailDns "${name}": the plan has no ${type} record ${recordName ?? ""}`);
         return found;
@@ -131,12 +137,12 @@ export class MailDns extends pulumi.ComponentResource {
       if (hostName !== zone) forward.push(["helo-spf", "TXT", hostName]);
       for (const [role, type, recordName] of forward) {
         this.cloudflareRecords.push(
-          cloudflareRecord(`${name}-${role}`, args.cloudflare.zoneId, pick(type, recordName), this),
+          cloudflareRecord(`${name}-${role}`, args.cloudflare.zoneId, pick(type, recordName), gated),
         );
       }
       if (sendsOverIpv6 && args.cloudflare.reverseZoneId !== undefined) {
         this.cloudflareRecords.push(
-          cloudflareRecord(`${name}-ptr`, args.cloudflare.reverseZoneId, pick("PTR"), this),
+          cloudflareRecord(`${name}-ptr`, args.cloudflare.reverseZoneId, pick("PTR"), gated),
         );
       }
     }
@@ -145,10 +151,10 @@ export class MailDns extends pulumi.ComponentResource {
         `${name}-ptr`,
         {
           serverId: args.hetznerServerId,
-          ipAddress: pulumi.output(args.smtpAddress as string),
+          ipAddress: late.checked(args.smtpAddress as pulumi.Input<string>),
           dnsPtr: hostName,
         },
-        { parent: this },
+        gated,
       );
     }
     this.registerOutputs({ records: this.records, spfRecord: this.spfRecord, ptrName: this.ptrName });
@@ -169,7 +175,7 @@ export function checkMailDnsArgs(
     ipv4Address: knownValue(args?.ipv4Address),
   },
 ): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = [...checkSetting(SPF_AUTHORIZE, args?.spfAuthorize, "spfAuthorize")];
   const sendsOverIpv6 = args?.sendsOverIpv6 ?? true;
   // The SMTP address and the /64 are checked against each other: while either is unknown, both stand in.
   const ipv6Known = addresses.smtpAddress !== NOT_YET_KNOWN && addresses.dedicatedPrefix !== NOT_YET_KNOWN;
@@ -242,6 +248,23 @@ export function planMailDnsRecords(
     );
 }
 
+/** The records, or the problems that keep them from being planned (named by MailDns's fields). */
+function tryPlanRecords(
+  args: MailDnsArgs,
+  name: string,
+  addresses: { smtpAddress?: string; dedicatedPrefix?: string; ipv4Address?: string },
+): { records: DnsRecordPlan[]; problems: ConfigProblem[] } {
+  try {
+    return {
+      records: planRecords(args, "MailDns", name, addresses, args.allowDocumentationPrefixes),
+      problems: [],
+    };
+  } catch (error) {
+    if (!(error instanceof InvalidConfigError)) throw error;
+    return { records: [], problems: [...error.problems] };
+  }
+}
+
 /** The SPF record of the zone in planned records, its TXT strings joined as receivers join them. */
 export function spfRecordOf(records: readonly DnsRecordPlan[], zone: string): string {
   const txt = records.find((r) => r.type === "TXT" && r.name === zone.toLowerCase());
@@ -278,19 +301,17 @@ function toSpec(
   byAddress: boolean,
   allowDocumentation: boolean | undefined,
 ): MailDnsSpec {
+  // The plan takes the DNS settings as they are, but for spfAuthorize, which picks spfIpv6 above.
+  const { spfAuthorize: _picked, ...policy } = mailDnsSettingsOf(args);
+  void _picked;
   return {
+    ...policy,
     zone: args?.zone,
     hostName: args?.hostName,
     sendsOverIpv6: args?.sendsOverIpv6,
     smtpAddress: addresses.smtpAddress,
     spfIpv6: byAddress ? addresses.smtpAddress : addresses.dedicatedPrefix,
     ipv4Address: addresses.ipv4Address,
-    spfMechanisms: args?.spfMechanisms,
-    spfAll: args?.spfAll,
-    mx: args?.mx,
-    mxPriority: args?.mxPriority,
-    ttl: args?.ttl,
-    aaaaTtl: args?.aaaaTtl,
     allowDocumentation,
   };
 }
@@ -303,7 +324,7 @@ function cloudflareRecord(
   name: string,
   zoneId: pulumi.Input<string>,
   record: pulumi.Output<DnsRecordPlan>,
-  parent: pulumi.Resource,
+  opts: pulumi.CustomResourceOptions,
 ): cloudflare.DnsRecord {
   return new cloudflare.DnsRecord(
     name,
@@ -317,6 +338,6 @@ function cloudflareRecord(
       proxied: false,
       comment: "managed by ipv6-mail",
     },
-    { parent },
+    opts,
   );
 }

@@ -1,5 +1,5 @@
 import { AccessArgs, checkAccessArgs } from "../hosts/access-args";
-import { ConfigProblem } from "../../net";
+import { checkSetting, ConfigProblem, FIREWALL_ROLLBACK_SECONDS } from "../../net";
 
 /** The host firewall's settings beyond who may connect. */
 export interface FirewallSettings extends AccessArgs {
@@ -10,7 +10,7 @@ export interface FirewallSettings extends AccessArgs {
   rejectSmtpOverIpv6?: boolean;
   /**
    * Seconds after which a newly loaded ruleset is rolled back unless a fresh SSH connection confirms that the
-   * host is still reachable (default 60).
+   * host is still reachable: 10..600, default 60 ({@link FIREWALL_ROLLBACK_SECONDS}).
    */
   rollbackSeconds?: number;
 }
@@ -20,15 +20,8 @@ export function checkFirewallSettings(
   settings: FirewallSettings | undefined,
   fieldPrefix: string,
 ): ConfigProblem[] {
-  const problems = checkAccessArgs(settings, fieldPrefix);
-  const seconds = settings?.rollbackSeconds;
-  if (seconds !== undefined && (!Number.isInteger(seconds) || seconds < 10 || seconds > 600)) {
-    problems.push({
-      field: `${fieldPrefix}rollbackSeconds`,
-      value: seconds,
-      problem: "must be a whole number of seconds from 10 to 600",
-      fix: "use 60: long enough for the confirming SSH connection, short enough to recover fast",
-    });
-  }
-  return problems;
+  return [
+    ...checkAccessArgs(settings, fieldPrefix),
+    ...checkSetting(FIREWALL_ROLLBACK_SECONDS, settings?.rollbackSeconds, `${fieldPrefix}rollbackSeconds`),
+  ];
 }

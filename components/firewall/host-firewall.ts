@@ -4,7 +4,7 @@ import { FirewallSpec, renderFirewallScripts } from "../../host-config";
 import { resolveAccess } from "../hosts/access-args";
 import { checkFirewallSettings, FirewallSettings } from "./firewall-settings";
 import { HostScriptCommands, registerHostScript } from "../transport/host-script-command";
-import { ConfigProblems, isIpv4Address } from "../../net";
+import { checkSetting, ConfigProblems, INTERFACE_NAME, isIpv4Address } from "../../net";
 
 const TYPE = "ipv6-mail:index:HostFirewall";
 
@@ -31,7 +31,7 @@ export function firewallSpec(
     heServerIpv4,
     tunnelInterface,
     rejectSmtpOverIpv6: settings.rejectSmtpOverIpv6 ?? false,
-    rollbackSeconds: settings.rollbackSeconds ?? 60,
+    rollbackSeconds: settings.rollbackSeconds,
   };
 }
 
@@ -54,6 +54,7 @@ export class HostFirewall extends pulumi.ComponentResource {
   constructor(name: string, args: HostFirewallArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = new ConfigProblems();
     problems.addAll(checkFirewallSettings(args, ""));
+    problems.addAll(checkSetting(INTERFACE_NAME, args?.tunnelInterface, "tunnelInterface"));
     if (args?.heServerIpv4 !== undefined && !isIpv4Address(args.heServerIpv4)) {
       problems.add(
         "heServerIpv4",

@@ -1,4 +1,14 @@
-import { ConfigProblem, coversIpv4World, coversIpv6World, parseProblem, parseCidr } from "../../net";
+import {
+  checkSetting,
+  ConfigProblem,
+  coversIpv4World,
+  coversIpv6World,
+  parseCidr,
+  parseProblem,
+  settingValue,
+  SSH_PORT,
+  TCP_PORT,
+} from "../../net";
 
 /** The mail submission and delivery ports opened to the world by default: SMTP, SMTPS, submission, IMAPS. */
 export const DEFAULT_MAIL_PORTS: readonly number[] = [25, 465, 587, 993];
@@ -12,7 +22,7 @@ export interface AccessArgs {
   adminSources: string[];
   /** TCP ports open to everyone. Default {@link DEFAULT_MAIL_PORTS}. */
   mailPorts?: number[];
-  /** Default 22. */
+  /** The port sshd listens on; default 22. */
   sshPort?: number;
 }
 
@@ -23,10 +33,6 @@ export interface ResolvedAccess {
   readonly adminSourcesIpv6: readonly string[];
   readonly mailPorts: readonly number[];
   readonly sshPort: number;
-}
-
-function isPort(value: unknown): value is number {
-  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535;
 }
 
 /** Checks access args; field names are prefixed with `fieldPrefix` (e.g. `firewall.`). */
@@ -73,25 +79,14 @@ export function checkAccessArgs(access: AccessArgs | undefined, fieldPrefix: str
       fix: "e.g. [25, 465, 587, 993]",
     });
   } else {
-    ports.forEach((port, i) => {
-      if (!isPort(port)) {
-        problems.push({
-          field: `${fieldPrefix}mailPorts[${i}]`,
-          value: port,
-          problem: "is not a TCP port",
-          fix: "use a whole number from 1 to 65535",
-        });
-      }
-    });
+    ports.forEach((port, i) =>
+      problems.push(...checkSetting(TCP_PORT, port, `${fieldPrefix}mailPorts[${i}]`, true)),
+    );
   }
-  const sshPort = access?.sshPort ?? 22;
-  if (!isPort(sshPort)) {
-    problems.push({
-      field: `${fieldPrefix}sshPort`,
-      value: sshPort,
-      problem: "is not a TCP port",
-      fix: "use 22 or the port your sshd listens on",
-    });
+  const sshPortProblems = checkSetting(SSH_PORT, access?.sshPort, `${fieldPrefix}sshPort`);
+  const sshPort = access?.sshPort ?? SSH_PORT.default;
+  if (sshPortProblems.length > 0) {
+    problems.push(...sshPortProblems);
   } else if (Array.isArray(ports) && ports.includes(sshPort)) {
     problems.push({
       field: `${fieldPrefix}sshPort`,
@@ -111,7 +106,7 @@ export function resolveAccess(access: AccessArgs): ResolvedAccess {
     adminSourcesIpv4: adminSources.filter((s) => !s.includes(":")),
     adminSourcesIpv6: adminSources.filter((s) => s.includes(":")),
     mailPorts: [...new Set(access.mailPorts ?? DEFAULT_MAIL_PORTS)].sort((a, b) => a - b),
-    sshPort: access.sshPort ?? 22,
+    sshPort: settingValue(SSH_PORT, access.sshPort, "access sshPort"),
   };
 }
 

@@ -3,7 +3,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { AccessArgs, checkAccessArgs, resolveAccess, WORLD_SOURCES } from "./access-args";
 import { checkCloudSshKeys, checkHostName } from "./host-args-check";
 import { commandConnection } from "../transport/ssh-connection";
-import { ConfigProblem, ConfigProblems, containingIpv6Prefix, PrefixSource } from "../../net";
+import { ConfigProblem, ConfigProblems, containingIpv6Prefix, isIpv6Address, PrefixSource } from "../../net";
 import { types } from "@pulumi/command";
 
 const TYPE = "ipv6-mail:index:DigitalOceanHost";
@@ -90,7 +90,10 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
     );
     this.ipv4Address = this.droplet.ipv4Address;
     this.ipv6Address = this.droplet.ipv6Address;
-    this.ipv6Prefix = this.droplet.ipv6Address.apply((a) => (a ? containingIpv6Prefix(a, 64).text : ""));
+    // An address that is no IPv6 address (none, or garbage) gives no /64 rather than failing here.
+    this.ipv6Prefix = this.droplet.ipv6Address.apply((a) =>
+      isIpv6Address(a ?? "") ? containingIpv6Prefix(a, 64).text : "",
+    );
     this.connection = commandConnection({ host: this.droplet.ipv4Address, privateKey: args.sshPrivateKey });
     this.registerOutputs({
       ipv4Address: this.ipv4Address,

@@ -12,6 +12,7 @@ import { checkHostName } from "../hosts/host-args-check";
 import { HostScriptCommands, registerHostScript } from "../transport/host-script-command";
 import { checkMtaSettings, MtaKind, MtaSettings } from "./mta-settings";
 import { checkPublicIpv6Address, ConfigProblems, isIpv4Address } from "../../net";
+import { LateCheck } from "../late-check";
 
 const TYPE = "ipv6-mail:index:MtaBinding";
 
@@ -93,18 +94,38 @@ export class MtaBinding extends pulumi.ComponentResource {
       this.dockerIp6tables = true;
       this.dockerMailserverEnv = { ...renderDockerMailserverEnv() };
     }
-    const apply = pulumi
-      .all([args.smtpAddress, args.bindIpv4 ? args.ipv4Address : undefined])
-      .apply(([smtp, ipv4]) => {
-        if (ipv4 !== undefined && !isIpv4Address(ipv4))
-          throw new Error(
-            `Invalid MtaBinding "${name}": ipv4Address = ${JSON.stringify(ipv4)} is not an IPv4 address`,
-          );
-        return composeHostScript([mtaSection(this.mta, smtp, this.hostName, ipv4)], {
-          title: `${this.mta} source address (apply)`,
-        });
+    // Addresses given as outputs of other resources are checked once known, before the command exists.
+    const addresses = pulumi.all([args.smtpAddress, args.bindIpv4 ? args.ipv4Address : undefined]);
+    const late = new LateCheck(
+      this,
+      "MtaBinding",
+      name,
+      addresses.apply(([smtp, ipv4]) => [
+        ...checkPublicIpv6Address(smtp, "smtpAddress", {
+          allowDocumentation: args.allowDocumentationPrefixes,
+        }),
+        ...(ipv4 !== undefined && !isIpv4Address(ipv4)
+          ? [
+              {
+                field: "ipv4Address",
+                value: ipv4,
+                problem: "is not an IPv4 address",
+                fix: "give the host's IPv4 address, or remove bindIpv4",
+              },
+            ]
+          : []),
+      ]),
+    );
+    const apply = late.checked(addresses).apply(([smtp, ipv4]) => {
+      return composeHostScript([mtaSection(this.mta, smtp, this.hostName, ipv4)], {
+        title: `${this.mta} source address (apply)`,
       });
-    this.commands = registerHostScript(name, { connection: args.connection, apply, remove: "true" }, this);
+    });
+    this.commands = registerHostScript(
+      name,
+      { connection: args.connection, apply, remove: "true", dependsOn: late.gate },
+      this,
+    );
     this.registerOutputs({
       mta: this.mta,
       smtpAddress: this.smtpAddress,

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { remote, types } from "@pulumi/command";
-import { OpenSshScript } from "./openssh-script";
 
 /** What a host needs to run one configuration: the scripts (rendered by host-config) and how to reach it. */
 export interface HostScriptCommandArgs {
@@ -17,22 +16,16 @@ export interface HostScriptCommandArgs {
    */
   confirm?: pulumi.Input<string>;
   /**
-   * `command` (default): `@pulumi/command` remote commands. `openssh`: the machine's OpenSSH client through a
-   * dynamic provider ({@link OpenSshScript}), where the command provider plugin can't be installed.
+   * Resources (or an output of them) the commands wait for. An output that fails keeps the commands from
+   * being registered at all: a component's check of values known only at the update (see `LateCheck`).
    */
-  transport?: HostTransport;
+  dependsOn?: pulumi.Input<pulumi.Resource[]>;
 }
-
-/** How host scripts reach the host. */
-export type HostTransport = "command" | "openssh";
-
-/** A registered host script, by either transport; both expose the script's `stdout`. */
-export type HostScriptResource = remote.Command | OpenSshScript;
 
 /** The commands registered for one host script. */
 export interface HostScriptCommands {
-  readonly apply: HostScriptResource;
-  readonly confirm?: HostScriptResource;
+  readonly apply: remote.Command;
+  readonly confirm?: remote.Command;
 }
 
 /**
@@ -45,7 +38,6 @@ export function registerHostScript(
   args: HostScriptCommandArgs,
   parent: pulumi.Resource,
 ): HostScriptCommands {
-  if (args.transport === "openssh") return registerOverOpenSsh(name, args, parent);
   const apply = new remote.Command(
     name,
     {
@@ -54,8 +46,11 @@ export function registerHostScript(
       update: args.apply,
       delete: args.remove,
       stdin: args.stdin === undefined ? undefined : pulumi.secret(args.stdin),
+      // The scripts never read the previous run's output; passing it needs AcceptEnv in sshd_config, and
+      // without it the provider warns on every update.
+      addPreviousOutputInEnv: false,
     },
-    { parent, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true },
+    { parent, additionalSecretOutputs: ["stdin"], deleteBeforeReplace: true, dependsOn: args.dependsOn },
   );
   if (args.confirm === undefined) return { apply };
   const confirm = new remote.Command(
@@ -66,34 +61,15 @@ export function registerHostScript(
       update: args.confirm,
       // Confirm again whenever the applied script changes (it may have armed a new rollback).
       triggers: [apply.create],
+      addPreviousOutputInEnv: false,
     },
-    { parent, dependsOn: [apply] },
+    { parent, dependsOn: after(args, apply) },
   );
   return { apply, confirm };
 }
 
-function registerOverOpenSsh(
-  name: string,
-  args: HostScriptCommandArgs,
-  parent: pulumi.Resource,
-): HostScriptCommands {
-  const c = args.connection;
-  const target = {
-    host: c.host,
-    port: c.port,
-    user: c.user,
-    privateKey: c.privateKey as pulumi.Input<string>,
-  };
-  const apply = new OpenSshScript(
-    name,
-    { ...target, apply: args.apply, remove: args.remove, stdin: args.stdin },
-    { parent },
-  );
-  if (args.confirm === undefined) return { apply };
-  const confirm = new OpenSshScript(
-    `${name}-confirm`,
-    { ...target, apply: args.confirm, remove: "true", triggers: [args.apply] },
-    { parent, dependsOn: [apply] },
-  );
-  return { apply, confirm };
+/** `dependsOn` of the confirmation: the apply command, and whatever the apply waits for. */
+function after(args: HostScriptCommandArgs, apply: pulumi.Resource): pulumi.Input<pulumi.Resource[]> {
+  if (args.dependsOn === undefined) return [apply];
+  return pulumi.output(args.dependsOn).apply((resources) => [...resources, apply]);
 }

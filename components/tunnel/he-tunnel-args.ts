@@ -1,22 +1,31 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   checkSmtpAddressInPrefix,
+  checkSetting,
   checkTunnelPrefixes,
   ConfigProblem,
   DEFAULT_SMTP_INTERFACE_ID,
+  hashedSubnetIndex,
+  HE_TUNNEL_ID,
+  HE_UPDATE_ENDPOINT,
   ipv6ToBigInt,
   isIpv4Address,
   isIpv6Address,
   parseIpv6Address,
   parseIpv6Prefix,
   PrefixSource,
+  PROVIDER_DEFAULT_ROUTE,
+  PROVIDER_INTERFACE_NAME,
   serviceAddress,
+  settingValue,
+  SUBNET_INDEX,
   tryParseIpv6Prefix,
+  TUNNEL_INTERFACE_NAME,
+  TUNNEL_MTU,
+  TUNNEL_VERIFY_TARGET,
 } from "../../net";
 import { knownValue, NOT_YET_KNOWN } from "../known-input";
-
-/** Hurricane Electric's endpoint update URL (dyndns-style; answers `good` or `nochg`). */
-export const HE_UPDATE_URL = "https://ipv4.tunnelbroker.net/nic/update";
+import type { PrefixOrigin } from "../prefix-claims";
 
 /**
  * A Hurricane Electric 6in4 tunnel as shown on its tunnelbroker details page. The tunnel itself is created
@@ -87,8 +96,6 @@ export interface ResolvedTunnel {
   readonly prefixSource: PrefixSource;
 }
 
-const INTERFACE_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
-
 /** Checks tunnel settings; fields are prefixed with `fieldPrefix` (e.g. `tunnel.`). */
 export function checkTunnelSettings(
   tunnel: HeTunnelSettings | undefined,
@@ -98,14 +105,7 @@ export function checkTunnelSettings(
   const field = (name: string) => `${fieldPrefix}${name}`;
   if (tunnel === undefined) return [];
   const problems: ConfigProblem[] = [];
-  if (typeof tunnel.tunnelId !== "string" || !/^\d{1,10}$/.test(tunnel.tunnelId)) {
-    problems.push({
-      field: field("tunnelId"),
-      value: tunnel.tunnelId,
-      problem: "is not a tunnel id",
-      fix: "copy the numeric Tunnel ID from the tunnel details page",
-    });
-  }
+  problems.push(...checkSetting(HE_TUNNEL_ID, tunnel.tunnelId, field("tunnelId"), true));
   if (!isIpv4Address(tunnel.heServerIpv4)) {
     problems.push({
       field: field("heServerIpv4"),
@@ -128,11 +128,11 @@ export function checkTunnelSettings(
       {
         linkClientAddress: tunnel.linkClientAddress,
         linkServerAddress: tunnel.linkServerAddress,
-        routedPrefix: tunnel.routedPrefix ?? firstSubnetOf(tunnel.routed48),
+        routedPrefix: tunnel.routedPrefix,
         routed48: tunnel.routed48,
       },
       fieldPrefix,
-      { allowDocumentation, routedPrefixFromRouted48: tunnel.routedPrefix === undefined },
+      { allowDocumentation },
     ),
   );
   if (tunnel.subnetIndex !== undefined) {
@@ -143,52 +143,16 @@ export function checkTunnelSettings(
         problem: "only applies when the /64 is allocated from routed48",
         fix: "remove subnetIndex, or give routed48 without routedPrefix",
       });
-    } else if (
-      !Number.isInteger(tunnel.subnetIndex) ||
-      tunnel.subnetIndex < 0 ||
-      tunnel.subnetIndex > 65535
-    ) {
-      problems.push({
-        field: field("subnetIndex"),
-        value: tunnel.subnetIndex,
-        problem: "is outside 0..65535",
-        fix: "use a whole number from 0 to 65535",
-      });
+    } else {
+      problems.push(...checkSetting(SUBNET_INDEX, tunnel.subnetIndex, field("subnetIndex")));
     }
   }
-  const mtu = tunnel.mtu ?? 1480;
-  if (!Number.isInteger(mtu) || mtu < 1280 || mtu > 1480) {
-    problems.push({
-      field: field("mtu"),
-      value: tunnel.mtu,
-      problem: "must be 1280..1480 (IPv6 needs 1280; 6in4 adds 20 bytes to 1500)",
-      fix: "use 1480, or 1280 behind links with a smaller MTU",
-    });
-  }
-  for (const [name, value] of [
-    ["interfaceName", tunnel.interfaceName],
-    ["providerInterface", tunnel.providerInterface],
-  ] as const) {
-    if (value !== undefined && !INTERFACE_NAME.test(value)) {
-      problems.push({
-        field: field(name),
-        value,
-        problem: "is not a Linux interface name",
-        fix: "use at most 15 letters, digits, '.', '_' or '-'",
-      });
-    }
-  }
-  if (
-    tunnel.providerDefaultRoute !== undefined &&
-    !["keep", "disable"].includes(tunnel.providerDefaultRoute)
-  ) {
-    problems.push({
-      field: field("providerDefaultRoute"),
-      value: tunnel.providerDefaultRoute,
-      problem: 'must be "keep" or "disable"',
-      fix: 'use "keep" to answer on the provider address too, "disable" to use only the tunnel',
-    });
-  }
+  problems.push(
+    ...checkSetting(TUNNEL_MTU, tunnel.mtu, field("mtu")),
+    ...checkSetting(TUNNEL_INTERFACE_NAME, tunnel.interfaceName, field("interfaceName")),
+    ...checkSetting(PROVIDER_INTERFACE_NAME, tunnel.providerInterface, field("providerInterface")),
+    ...checkSetting(PROVIDER_DEFAULT_ROUTE, tunnel.providerDefaultRoute, field("providerDefaultRoute")),
+  );
   if ((tunnel.username === undefined) !== (tunnel.updateKey === undefined)) {
     problems.push({
       field: field(tunnel.username === undefined ? "username" : "updateKey"),
@@ -197,14 +161,7 @@ export function checkTunnelSettings(
       fix: "set both username and updateKey (pulumi config set --secret), or neither",
     });
   }
-  if (tunnel.updateUrl !== undefined && !/^https?:\/\/[^\s'"]+$/.test(tunnel.updateUrl)) {
-    problems.push({
-      field: field("updateUrl"),
-      value: tunnel.updateUrl,
-      problem: "is not an http(s) URL",
-      fix: `leave it unset to use ${HE_UPDATE_URL}`,
-    });
-  }
+  problems.push(...checkSetting(HE_UPDATE_ENDPOINT, tunnel.updateUrl, field("updateUrl")));
   if (tunnel.providerPrefix !== undefined && tryParseIpv6Prefix(tunnel.providerPrefix) === undefined) {
     problems.push({
       field: field("providerPrefix"),
@@ -213,18 +170,7 @@ export function checkTunnelSettings(
       fix: "give the provider's /64 on providerInterface, e.g. 2a03:b0c0:3:d0::/64",
     });
   }
-  if (tunnel.verifyTarget !== undefined) {
-    try {
-      parseIpv6Address(tunnel.verifyTarget);
-    } catch {
-      problems.push({
-        field: field("verifyTarget"),
-        value: tunnel.verifyTarget,
-        problem: "is not an IPv6 address",
-        fix: "give a public IPv6 address, e.g. 2001:4860:4860::8888",
-      });
-    }
-  }
+  problems.push(...checkSetting(TUNNEL_VERIFY_TARGET, tunnel.verifyTarget, field("verifyTarget")));
   return problems;
 }
 
@@ -264,14 +210,37 @@ export function checkSmtpAddressOf(prefix: string, interfaceId: string, field: s
   }
 }
 
-function firstSubnetOf(routed48: string | undefined): string | undefined {
-  if (routed48 === undefined) return undefined;
-  try {
-    const prefix = parseIpv6Prefix(routed48);
-    return prefix.length === 48 ? `${prefix.address}/64` : undefined;
-  } catch {
-    return undefined;
+/**
+ * Where the tunnel's dedicated /64 comes from, as the user wrote it (fields prefixed with `fieldPrefix`):
+ * the routed /64 itself, the `subnetIndex` of the routed /48, or, when neither is given, the routed /48 with
+ * the hash of the host name picking the /64. A /64 that collides is reported under that field.
+ */
+export function tunnelPrefixOrigin(
+  tunnel: HeTunnelSettings,
+  fieldPrefix: string,
+  hostName: string,
+): PrefixOrigin {
+  if (tunnel.routedPrefix !== undefined) {
+    return {
+      field: `${fieldPrefix}routedPrefix`,
+      value: tunnel.routedPrefix,
+      fix: "give every mail host its own /64 (the routed /64 of its own tunnel)",
+    };
   }
+  if (tunnel.subnetIndex !== undefined) {
+    return {
+      field: `${fieldPrefix}subnetIndex`,
+      value: tunnel.subnetIndex,
+      derivation: `picks subnet ${tunnel.subnetIndex} of ${fieldPrefix}routed48 ${tunnel.routed48}`,
+      fix: "give every mail host its own /64: another subnetIndex than the other host's",
+    };
+  }
+  return {
+    field: `${fieldPrefix}routed48`,
+    value: tunnel.routed48,
+    derivation: `the hash of hostName "${hostName}" picks subnet ${hashedSubnetIndex(hostName)} of it`,
+    fix: `give every mail host its own /64: pin this one with ${fieldPrefix}subnetIndex (0..65535, another index than the other host's)`,
+  };
 }
 
 /** Applies defaults to checked settings. */
@@ -284,16 +253,25 @@ export function resolveTunnel(tunnel: HeTunnelSettings): ResolvedTunnel {
     routedPrefix: tunnel.routedPrefix === undefined ? undefined : parseIpv6Prefix(tunnel.routedPrefix).text,
     routed48: tunnel.routed48 === undefined ? undefined : parseIpv6Prefix(tunnel.routed48).text,
     subnetIndex: tunnel.subnetIndex,
-    mtu: tunnel.mtu ?? 1480,
-    interfaceName: tunnel.interfaceName ?? "he-ipv6",
-    providerDefaultRoute: tunnel.providerDefaultRoute ?? "keep",
-    providerInterface: tunnel.providerInterface ?? "eth0",
+    mtu: settingValue(TUNNEL_MTU, tunnel.mtu, "tunnel mtu"),
+    interfaceName: settingValue(TUNNEL_INTERFACE_NAME, tunnel.interfaceName, "tunnel interfaceName"),
+    providerDefaultRoute: settingValue(
+      PROVIDER_DEFAULT_ROUTE,
+      tunnel.providerDefaultRoute,
+      "tunnel providerDefaultRoute",
+    ),
+    providerInterface: settingValue(
+      PROVIDER_INTERFACE_NAME,
+      tunnel.providerInterface,
+      "tunnel providerInterface",
+    ),
     providerPrefix:
       tunnel.providerPrefix === undefined ? undefined : parseIpv6Prefix(tunnel.providerPrefix).text,
-    updateUrl: tunnel.updateUrl ?? HE_UPDATE_URL,
+    updateUrl: settingValue(HE_UPDATE_ENDPOINT, tunnel.updateUrl, "tunnel updateUrl"),
     sageCertified: tunnel.sageCertified ?? false,
-    verifyTarget:
-      tunnel.verifyTarget === undefined ? "2001:4860:4860::8888" : parseIpv6Address(tunnel.verifyTarget),
+    verifyTarget: parseIpv6Address(
+      settingValue(TUNNEL_VERIFY_TARGET, tunnel.verifyTarget, "tunnel verifyTarget"),
+    ),
     prefixSource: tunnel.routedPrefix !== undefined ? "he-routed-64" : "he-routed-48",
   };
 }

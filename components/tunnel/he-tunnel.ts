@@ -16,17 +16,21 @@ import {
   HeTunnelSettings,
   resolveTunnel,
   ResolvedTunnel,
+  tunnelPrefixOrigin,
 } from "./he-tunnel-args";
 import { HostScriptCommands, registerHostScript } from "../transport/host-script-command";
 import {
+  ConfigProblem,
   ConfigProblems,
   isIpv4Address,
+  tryParseIpv6Prefix,
   serviceAddress,
   subnet64Of48,
   hashedSubnetIndex,
   DEFAULT_SMTP_INTERFACE_ID,
 } from "../../net";
 import { claimDedicatedPrefix } from "../prefix-claims";
+import { LateCheck } from "../late-check";
 import { checkHostName } from "../hosts/host-args-check";
 
 const TYPE = "ipv6-mail:index:HeTunnel";
@@ -146,9 +150,7 @@ export class HeTunnel extends pulumi.ComponentResource {
     const interfaceId = args.smtpInterfaceId ?? DEFAULT_SMTP_INTERFACE_ID;
     const { dedicatedPrefix } = tunnelAddressing(tunnel, hostName);
     problems.addAll(checkSmtpAddressOf(dedicatedPrefix, interfaceId, "smtpInterfaceId"));
-    problems.addAll(
-      claimDedicatedPrefix(dedicatedPrefix, hostName, tunnel.routedPrefix ? "routedPrefix" : "subnetIndex"),
-    );
+    problems.addAll(claimDedicatedPrefix(dedicatedPrefix, hostName, tunnelPrefixOrigin(args, "", hostName)));
     problems.throwIfAny("HeTunnel", name);
     const addressing = tunnelAddressing(tunnel, hostName, interfaceId);
     super(TYPE, name, {}, opts);
@@ -161,26 +163,44 @@ export class HeTunnel extends pulumi.ComponentResource {
     this.heServerIpv4 = tunnel.heServerIpv4;
     this.sageCertified = tunnel.sageCertified;
 
-    const scripts = pulumi
-      .all([args.publicIpv4, args.localIpv4 ?? args.publicIpv4, args.nativeIpv6Prefix])
-      .apply(([publicIpv4, localIpv4, nativeIpv6Prefix]) => {
-        requireIpv4(name, "publicIpv4", publicIpv4);
-        requireIpv4(name, "localIpv4", localIpv4);
-        const spec = tunnelSpec(
-          tunnel,
-          addressing,
-          localIpv4,
-          tunnel.providerPrefix ?? (nativeIpv6Prefix || undefined),
-        );
-        const rendered = renderTunnelScripts(spec);
-        const update = endpointUpdateSection(tunnel, args, publicIpv4);
-        const apply = update
-          ? composeHostScript([update, tunnelApplySection(spec)], {
-              title: `HE tunnel ${tunnel.interfaceName} (apply)`,
-            })
-          : rendered.apply;
-        return { apply, remove: rendered.remove };
-      });
+    // The host's addresses are often outputs of its creation: checked once known, before any command.
+    const addresses = pulumi.all([args.publicIpv4, args.localIpv4, args.nativeIpv6Prefix]);
+    const late = new LateCheck(
+      this,
+      "HeTunnel",
+      name,
+      addresses.apply(([publicIpv4, localIpv4, nativeIpv6Prefix]) => [
+        ...ipv4Problems(publicIpv4, "publicIpv4", true),
+        ...ipv4Problems(localIpv4, "localIpv4", false),
+        ...(tunnel.providerPrefix === undefined && nativeIpv6Prefix && !tryParseIpv6Prefix(nativeIpv6Prefix)
+          ? [
+              {
+                field: "nativeIpv6Prefix",
+                value: nativeIpv6Prefix,
+                problem: "is not an IPv6 prefix",
+                fix: "give the host's own /64 (or providerPrefix), or leave it unset",
+              },
+            ]
+          : []),
+      ]),
+    );
+    const scripts = late.checked(addresses).apply(([publicIpv4, localIpv4Given, nativeIpv6Prefix]) => {
+      const localIpv4 = localIpv4Given ?? publicIpv4;
+      const spec = tunnelSpec(
+        tunnel,
+        addressing,
+        localIpv4,
+        tunnel.providerPrefix ?? (nativeIpv6Prefix || undefined),
+      );
+      const rendered = renderTunnelScripts(spec);
+      const update = endpointUpdateSection(tunnel, args, publicIpv4);
+      const apply = update
+        ? composeHostScript([update, tunnelApplySection(spec)], {
+            title: `HE tunnel ${tunnel.interfaceName} (apply)`,
+          })
+        : rendered.apply;
+      return { apply, remove: rendered.remove };
+    });
     this.commands = registerHostScript(
       name,
       {
@@ -188,6 +208,7 @@ export class HeTunnel extends pulumi.ComponentResource {
         apply: scripts.apply((s) => s.apply),
         remove: scripts.apply((s) => s.remove),
         stdin: endpointUpdateStdin(args),
+        dependsOn: late.gate,
       },
       this,
     );
@@ -203,11 +224,16 @@ export class HeTunnel extends pulumi.ComponentResource {
   }
 }
 
-/** Fails with the component's name when an address that was an unresolved output turns out not to be IPv4. */
-export function requireIpv4(component: string, field: string, value: string): void {
-  if (!isIpv4Address(value)) {
-    throw new Error(
-      `Invalid ${component}: ${field} = ${JSON.stringify(value)} is not an IPv4 address. Fix: give the host's IPv4 address`,
-    );
-  }
+/** The problem of an IPv4 address known only once another resource exists (`required`: it must be given). */
+function ipv4Problems(value: string | undefined, field: string, required: boolean): ConfigProblem[] {
+  if (value === undefined && !required) return [];
+  if (value !== undefined && isIpv4Address(value)) return [];
+  return [
+    {
+      field,
+      value,
+      problem: "is not an IPv4 address",
+      fix: "give the host's IPv4 address (behind NAT, localIpv4 is the private one)",
+    },
+  ];
 }

@@ -50,7 +50,7 @@ const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
 
 /**
  * A host script applied over SSH by a dynamic resource with the command provider's shape (`host` plus the
- * `apply` / `remove` scripts, like this package's OpenSshScript transport) is judged exactly like a
+ * `apply` / `remove` scripts, as a hand-written transport may register) is judged exactly like a
  * `command:remote:Command`: its `apply` is read as `create`.
  */
 function asHostScript(

@@ -233,6 +233,12 @@ describe("the packed package in a consumer project", () => {
     assert.equal(result.ptrName, result.expectedPtr, "net.ptrOwnerName agrees with the component");
     assert.equal(result.ptrName, "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.4.3.2.1.7.1.c.0.8.f.4.0.1.0.a.2.ip6.arpa");
     assert.equal(result.inPrefix, true);
+    assert.deepEqual(
+      result.refused,
+      { rootClass: true, sameAsNet: true, fields: ["hostName", "firewall.adminSources"] },
+      "InvalidConfigError is exported at the root (the same class as net.InvalidConfigError)",
+    );
+    assert.deepEqual(result.exportedInternals, [], "the root hides the components' internals");
     assert.equal(result.spfRecord, "v=spf1 ip4:203.0.113.21 ip6:2a01:4f8:c17:1234::/64 -all");
     const records = result.records as { type: string; content: string }[];
     assert.equal(records.find((r) => r.type === "AAAA")?.content, "2a01:4f8:c17:1234::25");

@@ -1,34 +1,21 @@
 /**
  * The whole host configuration as the MailServer component composes it (tunnel, firewall, Postfix in one
- * script, confirmed over a second SSH connection), in a real kernel: what the IPv6 firewall lets in and
- * drops, how applies that fail put the previous configuration back without ever cutting IPv4 SSH, and that
- * everything comes back by itself after a reboot.
+ * script, confirmed over a second SSH connection), applied by the real Pulumi engine: `pulumi up` of variants
+ * of the `lab` stack, each host script sent by the `@pulumi/command` provider over real SSH, into a real
+ * kernel. What the IPv6 firewall lets in and drops, how updates that fail put the previous configuration back
+ * without ever cutting IPv4 SSH, and that everything comes back by itself after a reboot.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
-import {
-  composeHostScript,
-  firewallApplySection,
-  firewallConfirmSection,
-  type FirewallSpec,
-  postfixSection,
-  renderFirewallScripts,
-  renderTunnelScripts,
-  RESULT_CHANGED,
-  RESULT_FAILED,
-  RESULT_UNCHANGED,
-  tunnelApplySection,
-} from "../../host-config";
-import {
-  LAB_MANAGEMENT_CLIENT,
-  labFirewallSpec,
-  labPostfixSpec,
-  labSmtpAddress,
-  labTunnelSpec,
-} from "./lab-host-specs";
+import { RESULT_CHANGED, RESULT_FAILED, RESULT_UNCHANGED } from "../../host-config";
+import type { MailServerSettings } from "../../stacks/stack-settings";
+import { engineEnv } from "./engine-env";
+import { LAB_MANAGEMENT_CLIENT, labSmtpAddress } from "./lab-host-specs";
+import { type CliRun, cliText, LabStack } from "./lab-stack";
 import { labSkipReason, LabVm, waitFor } from "./lab-vm";
-import { lastLine, sendMail, waitDelivered } from "./mail-flow";
+import { sendMail, waitDelivered } from "./mail-flow";
+import { NamespaceSshRelay, type RelayRoute } from "./namespace-ssh-relay";
 import { addressOf, hostProviderAddress, loadTopology } from "./topology";
 
 const t = loadTopology();
@@ -37,19 +24,22 @@ const providerAddress = hostProviderAddress(t);
 const admin = t.internet.admin.ipv6; // the remote admin's address, admitted to SSH over IPv6
 const stranger = t.internet.mx.ipv6; // an internet address that is no admin source
 const run = Date.now().toString(36);
+const FIREWALL_STATE = "/var/lib/ipv6-mail/firewall";
 
-function hostScripts(fw: FirewallSpec = labFirewallSpec(t)) {
-  return {
-    apply: composeHostScript(
-      [tunnelApplySection(labTunnelSpec(t)), firewallApplySection(fw), postfixSection(labPostfixSpec(t))],
-      { title: "lab mail host (apply)" },
-    ),
-    confirm: composeHostScript([firewallConfirmSection(fw)], { title: "lab mail host (confirm)" }),
-  };
-}
+/** The admin's SSH path over IPv6: from their address in the internet namespace to the SMTP address. */
+const ADMIN_IPV6_PATH: RelayRoute = {
+  namespace: t.internet.namespace,
+  source: admin,
+  target: smtp,
+  port: 22,
+};
+/** The management path over IPv4, as seen from inside the VM (sshd sees an IPv4 client). */
+const MANAGEMENT_PATH: RelayRoute = { target: "127.0.0.1", port: 22 };
 
-describe("host-config in a real kernel: firewall, faults, reboot", { skip: labSkipReason() }, () => {
+describe("the lab stack on the real engine: firewall, faults, reboot", { skip: labSkipReason() }, () => {
   let vm: LabVm;
+  let stack: LabStack;
+  let relay: NamespaceSshRelay | undefined;
 
   /** Whether a TCP connection from the internet namespace (from `source`) to host:port is accepted. */
   const connects = async (source: string, host: string, port: number) => {
@@ -75,19 +65,47 @@ describe("host-config in a real kernel: firewall, faults, reboot", { skip: labSk
     );
   };
 
+  /** `pulumi up` of a variant of the lab stack; returns what the CLI printed. */
+  const upWith = async (settings: MailServerSettings): Promise<CliRun> => {
+    stack.configure(settings);
+    return stack.up();
+  };
+  /** The settings of the lab stack as shipped, changed by `change`. */
+  const variant = (change: (s: MailServerSettings) => void): MailServerSettings => {
+    const s = stack.settings();
+    change(s);
+    return s;
+  };
+  /** Sends the stack's SSH connections through a relay in the VM, along `route(n)` for the n-th one. */
+  const viaRelay = async (s: MailServerSettings, route: (n: number) => RelayRoute) => {
+    await relay?.close();
+    relay = await NamespaceSshRelay.open(vm, route);
+    s.existing = { ...s.existing, ssh: { host: "127.0.0.1", port: relay.port } };
+    return s;
+  };
+  const assertFailed = (r: CliRun, pattern: RegExp) => {
+    assert.notEqual(r.code, 0, `pulumi up must fail:\n${cliText(r)}`);
+    assert.match(`${r.stdout}\n${r.stderr}`, pattern, cliText(r));
+  };
+  const assertNoPendingFirewall = async () =>
+    assert.equal(await vm.sh(`test -e ${FIREWALL_STATE}/pending && echo pending || echo none`), "none");
+
   before(async () => {
+    const engine = await engineEnv();
     vm = await LabVm.start("faults");
     await vm.labCtl(["he", "sage", "on"]);
     await vm.authorizeNamespaceSsh();
-    const scripts = hostScripts();
-    const r = await vm.runScript(scripts.apply, [], { check: false });
-    assert.equal(r.code, 0, `apply failed:\n${r.stdout}\n${r.stderr}`);
-    assert.equal(lastLine(r.stdout), RESULT_CHANGED);
-    const c = await vm.runScript(scripts.confirm, [], { newConnection: true });
-    assert.equal(lastLine(c.stdout), RESULT_CHANGED);
+    stack = await LabStack.open(vm, engine, "faults");
+    const r = await stack.up();
+    assert.equal(r.code, 0, `pulumi up of the lab stack failed:\n${cliText(r)}`);
+    assert.equal(await stack.output("hostApplyResult"), RESULT_CHANGED);
+    // The confirmation ran over its own SSH connection: no rollback is waiting.
+    await assertNoPendingFirewall();
   });
 
   after(async () => {
+    await relay?.close();
+    stack?.close();
     await vm?.stop();
   });
 
@@ -163,27 +181,30 @@ describe("host-config in a real kernel: firewall, faults, reboot", { skip: labSk
     assert.doesNotMatch(await vm.sh("ip -6 -o addr show"), /2001:db8:bad3:/);
   });
 
-  it("6: a wrong HE server address fails with a clear message and restores the working tunnel", async () => {
-    const wrong = renderTunnelScripts(labTunnelSpec(t, { heServerIpv4: "198.51.100.99" }));
+  it("6: a wrong HE server address fails the update with a clear message and restores the working tunnel", async () => {
     const netdevBefore = await vm.readFile("/etc/systemd/network/60-ipv6-mail-he-ipv6.netdev");
-    const r = await vm.runScript(wrong.apply, [], { check: false });
-    assert.notEqual(r.code, 0);
-    assert.equal(lastLine(r.stdout), RESULT_FAILED);
-    assert.match(r.stderr, /HE server 198\.51\.100\.99 did not answer on the tunnel/);
+    const r = await upWith(variant((s) => (s.tunnel!.heServerIpv4 = "198.51.100.99")));
+    assertFailed(r, /HE server 198\.51\.100\.99 did not answer on the tunnel/);
+    assert.match(`${r.stdout}\n${r.stderr}`, new RegExp(RESULT_FAILED));
     assert.equal(await vm.readFile("/etc/systemd/network/60-ipv6-mail-he-ipv6.netdev"), netdevBefore);
     assert.match(await vm.sh("ip -d link show dev he-ipv6"), /remote 198\.51\.100\.1 /);
     await assertTunnelWorks();
     await assertIpv4Ssh();
+    // The failed update left the stack's state at the working configuration, which the host has again.
+    stack.configure(stack.settings());
+    const p = await stack.preview(["--expect-no-changes"]);
+    assert.equal(
+      p.code,
+      0,
+      `the shipped config must show no changes after the failed update:\n${cliText(p)}`,
+    );
   });
 
-  it("6: an unreachable tunnel endpoint fails the apply clearly; the previous configuration stays", async () => {
-    const changed = renderTunnelScripts(labTunnelSpec(t, { mtu: 1400 }));
+  it("6: an unreachable tunnel endpoint fails the update clearly; the previous configuration stays", async () => {
     await vm.labCtl(["he", "endpoint", "down"]);
     try {
-      const r = await vm.runScript(changed.apply, [], { check: false });
-      assert.notEqual(r.code, 0);
-      assert.equal(lastLine(r.stdout), RESULT_FAILED);
-      assert.match(r.stderr, /did not answer on the tunnel/);
+      const r = await upWith(variant((s) => (s.tunnel!.mtu = 1400)));
+      assertFailed(r, /did not answer on the tunnel/);
       assert.match(await vm.sh("ip link show dev he-ipv6"), /mtu 1480 /);
       await assertIpv4Ssh();
     } finally {
@@ -192,42 +213,53 @@ describe("host-config in a real kernel: firewall, faults, reboot", { skip: labSk
     await assertTunnelWorks();
   });
 
-  it("6: a firewall that would cut the IPv6 SSH session running it is refused before anything changes", async () => {
+  it("6: a firewall that would cut the IPv6 SSH session applying it is refused before anything changes", async () => {
     const tablesBefore = await vm.sh("nft list table ip6 ipv6_mail");
-    const cutting = renderFirewallScripts(labFirewallSpec(t, { adminSources: [LAB_MANAGEMENT_CLIENT] }));
-    const r = await vm.sshFromNamespace(t.internet.namespace, admin, smtp, "bash -s", {
-      input: cutting.apply,
-      check: false,
-    });
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /would cut your SSH session from 2001:db8:ad::1/);
+    // The engine reaches the host the way a remote admin does: over IPv6, from their address.
+    const settings = await viaRelay(
+      variant((s) => (s.firewall.adminSources = [LAB_MANAGEMENT_CLIENT])),
+      () => ADMIN_IPV6_PATH,
+    );
+    const r = await upWith(settings);
+    assertFailed(r, /would cut your SSH session from 2001:db8:ad::1/);
+    assert.ok(relay!.connections >= 1, "the update went over the admin's IPv6 path");
     assert.equal(await vm.sh("nft list table ip6 ipv6_mail"), tablesBefore);
+    await assertNoPendingFirewall();
   });
 
-  it("6: a firewall that cuts new SSH connections is rolled back when nobody confirms it", async () => {
-    const good = labFirewallSpec(t);
-    // The shortest rollback window the component accepts: long enough for the checks below to run inside it.
-    const cutting = renderFirewallScripts(
-      labFirewallSpec(t, { adminSources: [LAB_MANAGEMENT_CLIENT], rollbackSeconds: 10 }),
+  it("6: a firewall that cuts the confirming SSH connection is rolled back by the host itself", async () => {
+    // The admin's client reaches the host over IPv4 for the apply and over IPv6 from then on (as a dual-stack
+    // name does once its AAAA answers). The new ruleset admits SSH over IPv6 from the management network
+    // only, so the confirmation's new connection is dropped: nobody confirms, and the timer rolls back.
+    const settings = await viaRelay(
+      variant((s) => {
+        s.firewall.adminSources = [LAB_MANAGEMENT_CLIENT];
+        // The shortest rollback window the component accepts.
+        s.firewall.rollbackSeconds = 10;
+      }),
+      (n) => (n === 0 ? MANAGEMENT_PATH : ADMIN_IPV6_PATH),
     );
-    const r = await vm.runScript(cutting.apply);
-    assert.equal(lastLine(r.stdout), RESULT_CHANGED);
-    // The admin's new IPv6 connection now fails: the caller cannot confirm over it.
-    assert.equal((await connects(admin, smtp, 22)).ok, false);
+    const r = await upWith(settings);
+    assertFailed(r, /mail-host-confirm/);
+    assert.ok(relay!.connections >= 2, "the confirmation tried its own connection");
     await assertIpv4Ssh();
     await waitFor(
       "the rollback timer to restore the previous ruleset",
       async () => ((await connects(admin, smtp, 22)).ok ? true : undefined),
       { timeoutMs: 120_000, intervalMs: 1_000 },
     );
-    const late = await vm.runScript(cutting.confirm, [], { check: false, newConnection: true });
-    assert.notEqual(late.code, 0);
-    assert.match(late.stderr, /rollback already ran/);
-    // The good ruleset is live again, as applied before: applying it once more changes nothing (no reload,
-    // no new rollback timer). The whole host script is applied again, unchanged, after the reboot below.
-    const again = await vm.runScript(renderFirewallScripts(good).apply);
-    assert.equal(lastLine(again.stdout), RESULT_UNCHANGED);
-    assert.match(again.stdout, /firewall already loaded/);
+    // The next update confirms over IPv6 again (the restored ruleset lets the admin in) and is told why it
+    // came too late.
+    const late = await stack.up();
+    assertFailed(late, /rollback already ran/);
+    // The shipped configuration, over the management path: the host already has it (the rollback restored
+    // it), so the script changes nothing, and the confirmation finds nothing waiting.
+    await relay?.close();
+    relay = undefined;
+    const again = await upWith(stack.settings());
+    assert.equal(again.code, 0, cliText(again));
+    assert.equal(await stack.output("hostApplyResult"), RESULT_UNCHANGED);
+    await assertNoPendingFirewall();
     await assertIpv4Ssh();
   });
 
@@ -242,7 +274,17 @@ describe("host-config in a real kernel: firewall, faults, reboot", { skip: labSk
     await vm.labCtl(["mx", "clear"]);
     await sendMail(vm, `reboot-${run}@${t.internet.mx.domain}`, subject);
     assert.equal((await waitDelivered(vm, subject)).peer, smtp);
-    const again = await vm.runScript(hostScripts().apply);
-    assert.equal(lastLine(again.stdout), RESULT_UNCHANGED, "the booted host already is as configured");
+    const p = await stack.preview(["--expect-no-changes"]);
+    assert.equal(p.code, 0, `nothing to do for the engine after the reboot:\n${cliText(p)}`);
+    // A change of the stack that alters nothing on the host (a longer rollback window) runs both scripts
+    // again: the booted host already is as configured.
+    const r = await upWith(variant((s) => (s.firewall.rollbackSeconds = 61)));
+    assert.equal(r.code, 0, cliText(r));
+    assert.equal(
+      await stack.output("hostApplyResult"),
+      RESULT_UNCHANGED,
+      "the booted host already is as configured",
+    );
+    await assertNoPendingFirewall();
   });
 });

@@ -2,7 +2,7 @@
 // provider's *shared* /64 and a 6in4 tunnel, but no IPv6 firewall. `pulumi preview --policy-pack policies`
 // must refuse it. Nothing here reaches a host: preview never runs the scripts.
 "use strict";
-const { OpenSshScript } = require("../../../dist/components/transport/openssh-script");
+const { remote } = require("@pulumi/command");
 const { ExistingHost } = require("../../../dist/components/hosts/existing-host");
 
 const script = [
@@ -22,8 +22,12 @@ const host = new ExistingHost("mail", {
   allowDocumentationPrefixes: true,
 });
 
-new OpenSshScript(
+new remote.Command(
   "mail-host",
-  { host: "127.0.0.1", port: 2222, privateKey: "not used by preview", apply: script, remove: "true" },
+  {
+    connection: { host: "127.0.0.1", port: 2222, user: "root", privateKey: "not used by preview" },
+    create: script,
+    delete: "true",
+  },
   { parent: host },
 );

@@ -43,7 +43,6 @@ const HZ_HOST = "ipv6-mail:index:HetznerHost";
 const EXISTING_HOST = "ipv6-mail:index:ExistingHost";
 const MAIL_DNS = "ipv6-mail:index:MailDns";
 const COMMAND = "command:remote:Command";
-const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const RECORD = "cloudflare:index/dnsRecord:DnsRecord";
 const RDNS = "hcloud:index/rdns:Rdns";
 
@@ -479,24 +478,6 @@ describe("MailServer on an existing host", () => {
         .sort(),
       ["v6-aaaa", "v6-helo-spf", "v6-mx", "v6-spf"],
     );
-  });
-
-  it("runs the same scripts over OpenSSH with the key and credentials secret", async () => {
-    await build(env, "ssh", {
-      ...lab,
-      hostTransport: "openssh",
-      tunnel: { ...lab.tunnel!, username: HE_USERNAME, updateKey: HE_UPDATE_KEY },
-    });
-    const apply = env.get(DYNAMIC, "ssh-host");
-    const confirm = env.get(DYNAMIC, "ssh-host-confirm");
-    assert.equal(apply.parent, env.get(MAIL_SERVER, "ssh").urn);
-    assert.equal(confirm.parent, env.get(MAIL_SERVER, "ssh").urn);
-    assert.ok(confirm.dependencies.includes(apply.urn));
-    assert.ok(isWireSecret(apply.inputs.privateKey) && isWireSecret(apply.inputs.stdin));
-    assert.equal(unwrap(apply.inputs.stdin), `${HE_USERNAME}\n${HE_UPDATE_KEY}\n`);
-    assert.ok(isWireSecret(confirm.inputs.privateKey));
-    assert.ok(text(apply, "apply").includes("smtp_bind_address6=2001:db8:25::25"));
-    assertNoPlainSecrets(env, SECRETS);
   });
 });
 

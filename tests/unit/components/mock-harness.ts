@@ -8,7 +8,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { resetDedicatedPrefixClaims } from "../../../components";
+import { resetDedicatedPrefixClaims } from "../../../components/prefix-claims";
 import { InvalidConfigError } from "../../../net";
 import { isWireSecret, plainWireValue } from "../../../policies/core/wire-values";
 import { MockEngine, Registration, startMockEngine } from "../../../testing/mock-engine";

@@ -11,6 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { repoRoot } from "../../lab/repo-root";
+import { mailServerArgsFromConfig } from "../../../stacks/stack-settings";
+import { STACK_RESOURCES } from "../../stack-resources";
 import { HE_UPDATE_KEY, HE_USERNAME, SECRETS, SSH_PRIVATE_KEY } from "./fixtures";
 import {
   assertNoPlainSecrets,
@@ -45,7 +47,6 @@ interface Expected {
   readonly resources: readonly string[];
 }
 
-const HOST_COMMANDS = ["command:remote:Command mail-host", "command:remote:Command mail-host-confirm"];
 const EXPECTED: Record<string, Expected> = {
   "do-prod": {
     hostName: "mx1.example.org",
@@ -54,17 +55,7 @@ const EXPECTED: Record<string, Expected> = {
     ptrName: "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.a.9.0.0.b.0.f.1.0.7.4.0.1.0.0.2.ip6.arpa",
     spfRecord: `v=spf1 ip4:${DROPLET_IPV4} ip6:2001:470:1f0b:9a::/64 -all`,
     prefixSource: "he-routed-64",
-    resources: [
-      "ipv6-mail:index:MailServer mail",
-      "ipv6-mail:index:DigitalOceanHost mail",
-      "digitalocean:index/droplet:Droplet mail",
-      "digitalocean:index/firewall:Firewall mail",
-      ...HOST_COMMANDS,
-      "ipv6-mail:index:MailDns mail",
-      ...["a", "aaaa", "mx", "spf", "helo-spf", "ptr"].map(
-        (r) => `cloudflare:index/dnsRecord:DnsRecord mail-${r}`,
-      ),
-    ],
+    resources: STACK_RESOURCES["do-prod"],
   },
   "hetzner-prod": {
     hostName: "mx2.example.org",
@@ -73,18 +64,7 @@ const EXPECTED: Record<string, Expected> = {
     ptrName: "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.4.3.2.1.7.1.c.0.8.f.4.0.1.0.a.2.ip6.arpa",
     spfRecord: `v=spf1 ip4:${HCLOUD_IPV4} ip6:2a01:4f8:c17:1234::/64 -all`,
     prefixSource: "hetzner-server-64",
-    resources: [
-      "ipv6-mail:index:MailServer mail",
-      "ipv6-mail:index:HetznerHost mail",
-      "hcloud:index/server:Server mail",
-      "hcloud:index/firewall:Firewall mail",
-      "hcloud:index/firewallAttachment:FirewallAttachment mail",
-      "hcloud:index/rdns:Rdns mail-ipv4",
-      ...HOST_COMMANDS,
-      "ipv6-mail:index:MailDns mail",
-      "hcloud:index/rdns:Rdns mail-ptr",
-      ...["a", "aaaa", "mx", "spf", "helo-spf"].map((r) => `cloudflare:index/dnsRecord:DnsRecord mail-${r}`),
-    ],
+    resources: STACK_RESOURCES["hetzner-prod"],
   },
   lab: {
     hostName: "mail.example.com",
@@ -93,12 +73,7 @@ const EXPECTED: Record<string, Expected> = {
     ptrName: "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.5.2.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
     spfRecord: "v=spf1 ip4:192.0.2.10 ip6:2001:db8:25::/64 -all",
     prefixSource: "he-routed-64",
-    resources: [
-      "ipv6-mail:index:MailServer mail",
-      "ipv6-mail:index:ExistingHost mail",
-      "pulumi-nodejs:dynamic:Resource mail-host",
-      "pulumi-nodejs:dynamic:Resource mail-host-confirm",
-    ],
+    resources: STACK_RESOURCES["lab"],
   },
 };
 
@@ -205,12 +180,34 @@ describe("shipped stack configs under mocks", () => {
 
   it("reaches the lab over the state file's SSH target with its key as a secret", async () => {
     const { env } = await evaluate("lab", labState);
-    const apply = env.get("pulumi-nodejs:dynamic:Resource", "mail-host");
-    assert.equal(unwrap(apply.inputs.host), "127.0.0.1");
-    assert.equal(unwrap(apply.inputs.port), 2299);
-    assert.ok(isWireSecret(apply.inputs.privateKey));
-    assert.equal(unwrap(apply.inputs.privateKey), LAB_KEY);
+    for (const name of ["mail-host", "mail-host-confirm"]) {
+      const command = env.get("command:remote:Command", name);
+      assert.ok(isWireSecret(command.inputs.connection), `${name}: the connection is a secret`);
+      const connection = unwrap(command.inputs.connection) as {
+        host: string;
+        port: number;
+        privateKey: string;
+      };
+      assert.equal(connection.host, "127.0.0.1");
+      assert.equal(connection.port, 2299);
+      assert.equal(connection.privateKey, LAB_KEY);
+    }
+    const apply = env.get("command:remote:Command", "mail-host");
     assert.ok(isWireSecret(apply.inputs.stdin), "the HE credentials go on a secret stdin");
+  });
+
+  it("lets the lab config's ssh settings override the state file's target, keeping its key", async () => {
+    const config = stackConfig("lab", labState);
+    const settings = JSON.parse(config["ipv6-mail:mailServer"]) as { existing: Record<string, unknown> };
+    settings.existing.ssh = { host: "127.0.0.1", port: 40022 };
+    config["ipv6-mail:mailServer"] = JSON.stringify(settings);
+    await installMocks(undefined, config, SECRET_KEYS, "lab");
+    const args = mailServerArgsFromConfig(new pulumi.Config("ipv6-mail"), ROOT);
+    const ssh = args.existing?.ssh;
+    assert.equal(ssh?.host, "127.0.0.1");
+    assert.equal(ssh?.port, 40022);
+    assert.equal(ssh?.user, "root");
+    assert.equal(await valueOf(ssh?.privateKey as pulumi.Input<string>), LAB_KEY);
   });
 
   it("fails with a fix when the lab state file is missing", async () => {

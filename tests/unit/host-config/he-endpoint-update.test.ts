@@ -5,8 +5,8 @@ import { AddressInfo } from "node:net";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { HE_UPDATE_URL } from "../../../net";
 import {
-  HE_UPDATE_URL,
   heEndpointUpdateStdin,
   RESULT_CHANGED,
   RESULT_FAILED,
