@@ -6,7 +6,8 @@
  * pack at 1,000 / 10,000 / 50,000 resources against a pass-through policy), 3 prefix planning, and with flags:
  *   --lab            also item 4: `pulumi up` of the lab stack, twice, on a lab VM of its own (minutes)
  *   --engine         also item 5: `pulumi preview` of the lab stack with and without the pack
- *                    (both use the engine scripts/pulumi-engine.sh builds, and boot one lab VM between them)
+ *                    (both use the engine scripts/pulumi-engine.sh builds, and boot one lab VM between them,
+ *                    the lab instance $LAB_INSTANCE, default "bench")
  *   --only=1,3       run only these items (4 and 5 still need --lab / --engine)
  *   --quick          smaller sizes and fewer runs (a smoke test of the bench; not for BENCHMARKS.md)
  *   --reps=N         runs per size (default: 3; 7 for 1,000 resources, 2 for 50,000, 5 for item 3)
@@ -96,7 +97,7 @@ async function runEngineItems(
   if (!wantLab && !wantEngine) return { labApply, enginePreview };
   let project: EngineProject;
   try {
-    project = await EngineProject.open("bench", log);
+    project = await EngineProject.open(process.env.LAB_INSTANCE ?? "bench", log);
   } catch (err) {
     const reason = (err as Error).message;
     return {

@@ -11,7 +11,7 @@ import {
 } from "./tunnel/he-tunnel-args";
 import { endpointUpdateSection, endpointUpdateStdin, tunnelAddressing, tunnelSpec } from "./tunnel/he-tunnel";
 import { firewallSpec } from "./firewall/host-firewall";
-import { mtaSection } from "./mta/mta-binding";
+import { mtaRestoreSection, mtaSection } from "./mta/mta-binding";
 import {
   checkMailDnsArgs,
   MailDns,
@@ -29,8 +29,13 @@ import {
   firewallApplySection,
   firewallConfirmSection,
   firewallRemoveSection,
+  forgetHostStateSection,
+  gaiConfRestoreSection,
   gaiConfSection,
+  hostPackagesRemoveSection,
+  hostPackagesSection,
   HostScriptSection,
+  nativeAddressRemoveSection,
   nativeAddressSection,
   tunnelApplySection,
   tunnelRemoveSection,
@@ -383,16 +388,16 @@ function renderHostScripts(
     apply.push(tunnelApplySection(spec));
     remove.push(tunnelRemoveSection(spec));
   } else if (known.smtp && !args.smtpOverIpv4Only) {
-    apply.push(
-      nativeAddressSection({
-        interfaceName: settingValue(
-          PROVIDER_INTERFACE_NAME,
-          args.nativeInterface,
-          "MailServer nativeInterface",
-        ),
-        smtpAddress: known.smtp,
-      }),
-    );
+    const native = {
+      interfaceName: settingValue(
+        PROVIDER_INTERFACE_NAME,
+        args.nativeInterface,
+        "MailServer nativeInterface",
+      ),
+      smtpAddress: known.smtp,
+    };
+    apply.push(nativeAddressSection(native));
+    remove.push(nativeAddressRemoveSection(native));
   }
   const fw = firewallSpec(
     {
@@ -404,7 +409,7 @@ function renderHostScripts(
   );
   apply.push(firewallApplySection(fw));
   remove.push(firewallRemoveSection(fw));
-  if (known.smtp && !args.smtpOverIpv4Only)
+  if (known.smtp && !args.smtpOverIpv4Only) {
     apply.push(
       mtaSection(
         args.mta?.kind ?? "postfix",
@@ -413,7 +418,15 @@ function renderHostScripts(
         args.mta?.bindIpv4 ? known.ipv4 : undefined,
       ),
     );
-  if (args.preferIpv4Outbound || args.smtpOverIpv4Only) apply.push(gaiConfSection());
+    remove.unshift(mtaRestoreSection(args.mta?.kind ?? "postfix"));
+  }
+  // gai.conf is restored when IPv4 is no longer preferred, and on removal.
+  apply.push(args.preferIpv4Outbound || args.smtpOverIpv4Only ? gaiConfSection() : gaiConfRestoreSection());
+  remove.unshift(gaiConfRestoreSection());
+  // What the sections run is installed first (a fresh cloud image); it stays installed on removal.
+  const packages = hostPackagesSection(apply);
+  if (packages) apply.unshift(packages);
+  remove.push(hostPackagesRemoveSection(), forgetHostStateSection());
   return {
     apply: composeHostScript(apply, { title: `mail host ${args.hostName} (apply)` }),
     remove: composeHostScript(remove, { title: `mail host ${args.hostName} (remove)` }),

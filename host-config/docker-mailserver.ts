@@ -1,5 +1,6 @@
 import { DOCKER_IPV6_SUBNET, parseIpv6Prefix, settingValue } from "../net";
-import { composeHostScript, HostScriptSection } from "./script-frame";
+import { composeHostScript, HostPackage, HostScriptSection } from "./script-frame";
+import { PYTHON3_PACKAGE } from "./host-packages";
 import { heredoc } from "./shell-text";
 
 /** Where the Docker daemon reads its configuration. */
@@ -76,7 +77,16 @@ export function renderDockerMailserverEnv(): Readonly<Record<string, string>> {
   return { PERMIT_DOCKER: "none" };
 }
 
-/** The daemon.json section, for {@link composeHostScript}. */
+/** Key of the recorded original of {@link DOCKER_DAEMON_JSON_PATH}. */
+export const DOCKER_DAEMON_ORIGINAL_KEY = "docker.daemon.json";
+
+/** Debian's and Ubuntu's Docker engine, for a host that runs docker-mailserver and has no Docker yet. */
+export const DOCKER_PACKAGE: HostPackage = { name: "docker.io", command: "dockerd" };
+
+/**
+ * The daemon.json section, for {@link composeHostScript}. The file as it was before the first change (or its
+ * absence) is recorded on the host for {@link dockerDaemonRestoreSection}.
+ */
 export function dockerDaemonSection(): HostScriptSection {
   const merge = String.raw`import json, sys
 path, want = sys.argv[1], json.loads(sys.argv[2])
@@ -96,13 +106,81 @@ dk_changed=0
 command -v python3 >/dev/null || die "python3 not found: it merges ${DOCKER_DAEMON_JSON_PATH} without losing its other keys"
 dk_new="$ipv6_mail_run_dir/daemon.json"
 python3 - "$dk_json" '${JSON.stringify(DOCKER_IPV6_SETTINGS)}' >"$dk_new" ${heredoc(merge)}
-if install_file_if_changed "$dk_json" 0644 <"$dk_new"; then
+if install_file_if_changed "$dk_json" 0644 ${DOCKER_DAEMON_ORIGINAL_KEY} <"$dk_new"; then
   dk_changed=1
   # The daemon reads daemon.json only at start; running containers restart unless live-restore is on.
   if [ -z "$IPV6_MAIL_ROOT" ] && systemctl is-active --quiet docker; then systemctl restart docker; fi
 fi`;
   const rollback = `if [ "$dk_changed" = 1 ] && [ -z "$IPV6_MAIL_ROOT" ] && systemctl is-active --quiet docker; then systemctl restart docker; fi`;
-  return { name: "docker_daemon", apply, rollback };
+  return { name: "docker_daemon", apply, rollback, packages: [DOCKER_PACKAGE, PYTHON3_PACKAGE] };
+}
+
+/**
+ * The remove script's daemon.json section. When the file is still what apply made of the original, the
+ * original comes back byte for byte (or the file goes, if there was none); when it was edited since, only
+ * the keys of {@link DOCKER_IPV6_SETTINGS} get their original values back (or go, if they were not set) and
+ * the edits stay. Docker restarts when the file changed and it runs.
+ */
+export function dockerDaemonRestoreSection(): HostScriptSection {
+  const restore = String.raw`import json, sys
+path, original, absent, out = sys.argv[1:5]
+want = json.loads(sys.argv[5])
+def read(p):
+    try:
+        with open(p) as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+current = read(path)
+orig_text = None if absent == "1" else read(original)
+def obj(text):
+    data = json.loads(text) if text and text.strip() else {}
+    if not isinstance(data, dict):
+        sys.exit(path + " is not a JSON object")
+    return data
+orig = obj(orig_text)
+applied = dict(orig)
+applied.update(want)
+if current is None or current == json.dumps(applied, indent=2) + "\n":
+    result = orig_text
+else:
+    data = obj(current)
+    for key in want:
+        if key in orig:
+            data[key] = orig[key]
+        else:
+            data.pop(key, None)
+    result = None if orig_text is None and not data else json.dumps(data, indent=2) + "\n"
+if result is None:
+    sys.exit(3)
+with open(out, "w") as f:
+    f.write(result)
+`;
+  const apply = `dk_json="$IPV6_MAIL_ROOT${DOCKER_DAEMON_JSON_PATH}"
+dk_changed=0
+if ! original_recorded ${DOCKER_DAEMON_ORIGINAL_KEY}; then
+  log "no daemon.json of ipv6-mail to restore"
+  return 0
+fi
+command -v python3 >/dev/null || die "python3 not found: it restores ${DOCKER_DAEMON_JSON_PATH} without losing keys added since"
+dk_new="$ipv6_mail_run_dir/daemon.json"
+dk_absent=0
+original_is_absent ${DOCKER_DAEMON_ORIGINAL_KEY} && dk_absent=1
+dk_mode=0644
+[ "$dk_absent" = 1 ] || dk_mode=$(ipv6_mail_mode_of "$(original_copy ${DOCKER_DAEMON_ORIGINAL_KEY})")
+if python3 - "$dk_json" "$(original_copy ${DOCKER_DAEMON_ORIGINAL_KEY})" "$dk_absent" "$dk_new" '${JSON.stringify(DOCKER_IPV6_SETTINGS)}' ${heredoc(restore)}
+then dk_status=0; else dk_status=$?; fi
+if [ "$dk_status" = 3 ]; then
+  if remove_file_if_present "$dk_json"; then dk_changed=1; fi
+elif [ "$dk_status" = 0 ]; then
+  if install_file_if_changed "$dk_json" "$dk_mode" <"$dk_new"; then dk_changed=1; fi
+else
+  die "could not restore ${DOCKER_DAEMON_JSON_PATH} (python3 exit $dk_status)"
+fi
+drop_original ${DOCKER_DAEMON_ORIGINAL_KEY}
+if [ "$dk_changed" = 1 ] && [ -z "$IPV6_MAIL_ROOT" ] && systemctl is-active --quiet docker; then systemctl restart docker; fi`;
+  const rollback = `if [ "$dk_changed" = 1 ] && [ -z "$IPV6_MAIL_ROOT" ] && systemctl is-active --quiet docker; then systemctl restart docker; fi`;
+  return { name: "docker_daemon_restore", apply, rollback };
 }
 
 /** Renders the daemon.json script (merge on the host, restart Docker only when the file changed). */

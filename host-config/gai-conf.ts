@@ -22,13 +22,31 @@ export function renderGaiConf(): string {
   ].join("\n");
 }
 
-/** The gai.conf section, for {@link composeHostScript}: a managed block, rewritten only when it differs. */
+/** Key of the recorded original of {@link GAI_CONF_PATH}. */
+export const GAI_CONF_ORIGINAL_KEY = "gai.conf";
+
+/**
+ * The gai.conf section, for {@link composeHostScript}: a managed block, rewritten only when it differs. The
+ * file as it was before (or its absence) is recorded on the host for {@link gaiConfRestoreSection}.
+ */
 export function gaiConfSection(): HostScriptSection {
   const apply = `gai_conf="$IPV6_MAIL_ROOT${GAI_CONF_PATH}"
-if install_block_if_changed "$gai_conf" 0644 ${heredoc(renderGaiConf())}
+if install_block_if_changed "$gai_conf" 0644 ${GAI_CONF_ORIGINAL_KEY} ${heredoc(renderGaiConf())}
 then log "getaddrinfo now prefers IPv4"; fi
 grep -qE '^precedence ::ffff:0:0/96 +100$' "$gai_conf" || die "${GAI_CONF_PATH} does not prefer IPv4 after writing it"`;
   return { name: "gai_conf", apply };
+}
+
+/**
+ * Puts gai.conf back as it was before {@link gaiConfSection}: the recorded content byte for byte, or no file
+ * when there was none (edits made to the rest of the file since are kept). For the remove script, and for the
+ * apply script of a host that no longer prefers IPv4. No-op when the block is not there.
+ */
+export function gaiConfRestoreSection(): HostScriptSection {
+  const apply = `gai_conf="$IPV6_MAIL_ROOT${GAI_CONF_PATH}"
+if restore_block_original ${GAI_CONF_ORIGINAL_KEY} "$gai_conf"; then log "${GAI_CONF_PATH} is as before ipv6-mail"; fi
+if [ -f "$gai_conf" ] && grep -qxF -- "$ipv6_mail_block_begin" "$gai_conf"; then die "${GAI_CONF_PATH} still holds the ipv6-mail block"; fi`;
+  return { name: "gai_conf_restore", apply };
 }
 
 /** Renders the idempotent gai.conf script. */

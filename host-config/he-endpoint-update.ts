@@ -1,5 +1,6 @@
 import { HE_TUNNEL_ID, HE_UPDATE_ENDPOINT, parseIpv4Address, settingValue } from "../net";
 import { composeHostScript, HostScriptSection } from "./script-frame";
+import { CA_CERTIFICATES_PACKAGE, CURL_PACKAGE } from "./host-packages";
 import { shellQuote } from "./shell-text";
 
 /** Which HE tunnel to point at which client IPv4. */
@@ -73,7 +74,7 @@ case $he_answer in
     die "HE endpoint update for tunnel $he_tunnel answered '$he_answer' (expected good or nochg): check tunnelId and that $he_ip answers ICMP echo from the internet"
     ;;
 esac`;
-  return { name: "he_endpoint", apply };
+  return { name: "he_endpoint", apply, packages: [CURL_PACKAGE, CA_CERTIFICATES_PACKAGE] };
 }
 
 /**

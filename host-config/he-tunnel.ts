@@ -8,7 +8,8 @@ import {
   TUNNEL_MTU,
   TUNNEL_VERIFY_TARGET,
 } from "../net";
-import { composeHostScript, HostScriptSection } from "./script-frame";
+import { composeHostScript, HostPackage, HostScriptSection } from "./script-frame";
+import { IPROUTE2_PACKAGE, KMOD_PACKAGE, PING_PACKAGE, PROCPS_PACKAGE } from "./host-packages";
 import { heredoc, hostPath, shellQuote } from "./shell-text";
 
 /**
@@ -65,6 +66,8 @@ export const TUNNEL_RULE_PRIORITIES = [10641, 10642, 10643] as const;
 export const TUNNEL_ROUTE_METRIC = 100;
 
 const NETWORK_DIR = "/etc/systemd/network";
+/** Key of the recorded original state of systemd-networkd, when the tunnel's apply had to start it. */
+const NETWORKD_ORIGINAL_KEY = "systemd.systemd-networkd.active";
 
 interface TunnelPlan {
   readonly name: string;
@@ -342,6 +345,7 @@ if install_file_if_changed "$tun_network" 0644 ${heredoc(f[p.networkPath])}
 then tun_network_changed=1; fi
 ${sysctlBlock}
 if ! systemctl is-active --quiet systemd-networkd; then
+  record_original_value ${NETWORKD_ORIGINAL_KEY} "$(systemctl is-enabled systemd-networkd 2>/dev/null || true)"
   systemctl enable --now systemd-networkd
   tun_started_networkd=1
   mark_changed "started systemd-networkd"
@@ -401,11 +405,14 @@ if [ -n "$tun_defrtr_old" ]; then
   sysctl -q -w "net.ipv6.conf.$(printf '%s' "$tun_provider_if" | tr . /).accept_ra_defrtr=$tun_defrtr_old"
   rm -f "$tun_state/accept_ra_defrtr.orig"
 fi`;
-  return { name: "tunnel", apply, rollback };
+  const packages: HostPackage[] = [IPROUTE2_PACKAGE, KMOD_PACKAGE];
+  if (p.verifyPing) packages.push(PING_PACKAGE);
+  if (p.sysctlPath) packages.push(PROCPS_PACKAGE);
+  return { name: "tunnel", apply, rollback, packages };
 }
 
 function removeSection(spec: TunnelSpec, p: TunnelPlan): HostScriptSection {
-  const paths = [p.netdevPath, p.networkPath, ...(p.sysctlPath ? [p.sysctlPath] : [])];
+  const paths = [p.netdevPath, p.networkPath, ...(p.sysctlPath ? [p.sysctlPath] : []), p.networkdConfPath];
   const apply = `${variables(spec, p)}
 ${COMMON_FUNCTIONS}
 tun_removed=0
@@ -421,8 +428,9 @@ fi
 if [ "$tun_removed" = 1 ] && command -v networkctl >/dev/null && systemctl is-active --quiet systemd-networkd; then
   networkctl reload
 fi
-# The networkd.conf drop-in only keeps networkd away from foreign routes; it stays (harmless, and removing
-# it would need a networkd restart).
+# The networkd.conf drop-in (networkd leaves foreign routes alone) goes with the rest; the running networkd
+# read it at its start and keeps that setting until its next start, so nothing is restarted here.
+rmdir "$(dirname -- "$tun_networkd_conf")" 2>/dev/null || true
 if tun_link_exists; then
   ip link delete dev "$tun_if"
   mark_changed "deleted $tun_if"
@@ -434,6 +442,18 @@ fi
 if [ -n "$tun_provider_if" ] && [ -f "$tun_state/accept_ra_defrtr.orig" ]; then
   sysctl -q -w "net.ipv6.conf.$(printf '%s' "$tun_provider_if" | tr . /).accept_ra_defrtr=$(cat "$tun_state/accept_ra_defrtr.orig")"
   mark_changed "restored accept_ra_defrtr on $tun_provider_if"
+fi
+if original_recorded ${NETWORKD_ORIGINAL_KEY}; then
+  # The apply started systemd-networkd for the tunnel; it was not running before.
+  if systemctl is-active --quiet systemd-networkd; then
+    systemctl stop systemd-networkd.socket systemd-networkd 2>/dev/null || systemctl stop systemd-networkd
+    mark_changed "stopped systemd-networkd again"
+  fi
+  if [ "$(original_value ${NETWORKD_ORIGINAL_KEY})" != enabled ] && systemctl is-enabled --quiet systemd-networkd 2>/dev/null; then
+    systemctl disable --quiet --no-reload systemd-networkd
+    mark_changed "disabled systemd-networkd again"
+  fi
+  drop_original ${NETWORKD_ORIGINAL_KEY}
 fi
 rm -rf -- "$tun_state"
 if tun_link_exists; then die "$tun_if still exists after removal"; fi

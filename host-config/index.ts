@@ -13,3 +13,5 @@ export * from "./exim";
 export * from "./docker-mailserver";
 export * from "./gai-conf";
 export * from "./native-address";
+export * from "./host-packages";
+export * from "./host-state";

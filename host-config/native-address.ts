@@ -1,5 +1,6 @@
 import { INTERFACE_NAME, parseIpv6Address, settingValue } from "../net";
 import { HostScriptSection } from "./script-frame";
+import { IPROUTE2_PACKAGE } from "./host-packages";
 import { heredoc, shellQuote } from "./shell-text";
 
 /** The SMTP address on a host whose own NIC carries the dedicated /64 (Hetzner, a dedicated server). */
@@ -53,5 +54,27 @@ fi
 ip -6 addr show dev ${shellQuote(spec.interfaceName)} | grep -q ${shellQuote(`inet6 ${address}/128`)} || die "${address} is not on ${spec.interfaceName}: check that the interface exists"`;
   const rollback = `systemctl daemon-reload
 systemctl restart ${NATIVE_ADDRESS_UNIT} 2>/dev/null || ip -6 addr del ${address}/128 dev ${spec.interfaceName} 2>/dev/null`;
-  return { name: "native_address", apply, rollback };
+  return { name: "native_address", apply, rollback, packages: [IPROUTE2_PACKAGE] };
+}
+
+/**
+ * The remove script's part: stops the unit (its ExecStop takes the SMTP address off the NIC), disables it and
+ * deletes it, so the NIC carries only what the provider configured.
+ */
+export function nativeAddressRemoveSection(spec: NativeAddressSpec): HostScriptSection {
+  const address = parseIpv6Address(spec.smtpAddress);
+  const apply = `native_unit="$IPV6_MAIL_ROOT/etc/systemd/system/${NATIVE_ADDRESS_UNIT}"
+if [ -e "$native_unit" ]; then
+  if [ -z "$IPV6_MAIL_ROOT" ]; then
+    systemctl disable --now ${NATIVE_ADDRESS_UNIT} >/dev/null 2>&1 || true
+  fi
+  remove_file_if_present "$native_unit" || true
+  if [ -z "$IPV6_MAIL_ROOT" ]; then systemctl daemon-reload; fi
+fi
+if ip -6 addr show dev ${shellQuote(spec.interfaceName)} 2>/dev/null | grep -q ${shellQuote(`inet6 ${address}/128`)}; then
+  ip -6 addr del ${address}/128 dev ${shellQuote(spec.interfaceName)}
+  mark_changed "removed ${address} from ${spec.interfaceName}"
+fi`;
+  const rollback = `if [ -z "$IPV6_MAIL_ROOT" ]; then systemctl daemon-reload; systemctl restart ${NATIVE_ADDRESS_UNIT} 2>/dev/null; fi`;
+  return { name: "native_address_remove", apply, rollback };
 }

@@ -10,6 +10,7 @@ import {
   type Ipv6Prefix,
 } from "../net";
 import { composeHostScript, HostScriptSection } from "./script-frame";
+import { NFTABLES_PACKAGE } from "./host-packages";
 import { heredoc, hostPath, shellQuote } from "./shell-text";
 
 /** The IPv6 host firewall of a mail host. Values are already validated by the calling component. */
@@ -55,6 +56,10 @@ export const FIREWALL_ROLLBACK_PATH = "/var/lib/ipv6-mail/firewall/rollback.sh";
 export const FIREWALL_ROLLBACK_UNIT = "ipv6-mail-fw-rollback";
 
 const NFTABLES_CONF = "/etc/nftables.conf";
+/** Keys of the recorded originals: /etc/nftables.conf, and whether nftables.service was enabled. */
+const NFTABLES_CONF_ORIGINAL_KEY = "nftables.conf";
+const NFTABLES_SERVICE_ORIGINAL_KEY = "systemd.nftables.service.enabled";
+const NFTABLES_CONF_SEED = "#!/usr/sbin/nft -f";
 const FW_STATE = "/var/lib/ipv6-mail/firewall";
 // Declaring and deleting a table in the same transaction removes it whether or not it existed, so one
 // `nft -f` replaces exactly our tables and nothing else.
@@ -336,10 +341,10 @@ fi
 file_changed=0
 if install_file_if_changed "$fw_ruleset" 0644 <"$candidate"; then file_changed=1; fi
 if [ ! -f "$fw_conf" ]; then
-  printf '#!/usr/sbin/nft -f\\n' >"$ipv6_mail_run_dir/conf"
-  install_file_if_changed "$fw_conf" 0755 <"$ipv6_mail_run_dir/conf" || true
+  printf '%s\\n' ${shellQuote(NFTABLES_CONF_SEED)} >"$ipv6_mail_run_dir/conf"
+  install_file_if_changed "$fw_conf" 0755 ${NFTABLES_CONF_ORIGINAL_KEY} <"$ipv6_mail_run_dir/conf" || true
 fi
-install_block_if_changed "$fw_conf" 0755 <<'EOF' || true
+install_block_if_changed "$fw_conf" 0755 ${NFTABLES_CONF_ORIGINAL_KEY} <<'EOF' || true
 include "${FIREWALL_RULESET_PATH}"
 EOF
 if install_file_if_changed "$fw_rollback" 0700 ${heredoc(renderFirewallRollbackScript())}
@@ -367,7 +372,9 @@ else
   log "rollback armed: run the confirm script over a NEW SSH connection within $fw_seconds s, or the previous ruleset returns"
 fi
 if [ -z "$IPV6_MAIL_ROOT" ] && [ -d /run/systemd/system ] && ! systemctl is-enabled --quiet nftables.service 2>/dev/null; then
-  systemctl enable --quiet nftables.service
+  record_original_value ${NFTABLES_SERVICE_ORIGINAL_KEY} "$(systemctl is-enabled nftables.service 2>/dev/null || true)"
+  # Only the symlink matters (the service runs at the next boot): no daemon reload, which costs seconds.
+  systemctl enable --quiet --no-reload nftables.service
   mark_changed "enabled nftables.service (loads the ruleset at boot)"
 fi
 nft list table ip6 ipv6_mail >/dev/null 2>&1 || die "table ip6 ipv6_mail is not loaded after apply"`;
@@ -375,7 +382,7 @@ nft list table ip6 ipv6_mail >/dev/null 2>&1 || die "table ip6 ipv6_mail is not 
   fw_disarm
   /bin/bash "$fw_rollback" || log "the firewall rollback failed: check 'nft list ruleset'"
 fi`;
-  return { name: "firewall", apply, rollback };
+  return { name: "firewall", apply, rollback, packages: [NFTABLES_PACKAGE] };
 }
 
 function confirmSection(p: FirewallPlan): HostScriptSection {
@@ -406,10 +413,20 @@ ${DELETE_OUR_TABLES}
 EOF
   mark_changed "deleted the ipv6-mail nftables tables"
 fi
-remove_block_if_present "$fw_conf" || true
+restore_block_original ${NFTABLES_CONF_ORIGINAL_KEY} "$fw_conf" ${shellQuote(NFTABLES_CONF_SEED)} || true
 remove_file_if_present "$fw_ruleset" || true
 remove_file_if_present "$fw_rollback" || true
+rmdir "$(dirname -- "$fw_ruleset")" 2>/dev/null || true
 rm -f "$fw_state/pending" "$fw_state/previous-"* "$fw_state/live.sha256" "$fw_state/rolled-back"
+if original_recorded ${NFTABLES_SERVICE_ORIGINAL_KEY}; then
+  # Enabled by the apply (to load the ruleset at boot): back to how it was.
+  if [ "$(original_value ${NFTABLES_SERVICE_ORIGINAL_KEY})" != enabled ] && [ -z "$IPV6_MAIL_ROOT" ] &&
+    systemctl is-enabled --quiet nftables.service 2>/dev/null; then
+    systemctl disable --quiet --no-reload nftables.service
+    mark_changed "disabled nftables.service again"
+  fi
+  drop_original ${NFTABLES_SERVICE_ORIGINAL_KEY}
+fi
 [ -z "$(fw_live)" ] || die "the ipv6-mail tables are still loaded after removal"`;
   const rollback = `${variables(p)}
 if [ -f "$fw_ruleset" ]; then nft -f "$fw_ruleset"; fi`;

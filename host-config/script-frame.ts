@@ -14,7 +14,9 @@ export interface HostScriptSection {
   /**
    * Bash run inside a function under `set -euo pipefail`. It may use the frame's helpers: `log`, `die`,
    * `mark_changed`, `backup_file`, `install_file_if_changed`, `install_block_if_changed`,
-   * `remove_file_if_present`, `remove_block_if_present`, `ipv6_expand`, `ipv6_in_prefix`, and
+   * `remove_file_if_present`, `remove_block_if_present`, `ipv6_expand`, `ipv6_in_prefix`, the originals
+   * (`record_original_value`, `record_original_file`, `original_recorded`, `original_is_absent`,
+   * `original_value`, `original_copy`, `drop_original`, `originals_with_prefix`, `restore_block_original`), and
    * `$IPV6_MAIL_ROOT` / `$IPV6_MAIL_STATE_DIR`. Variables meant for `rollback` must be global (no `local`).
    */
   readonly apply: string;
@@ -23,6 +25,27 @@ export interface HostScriptSection {
    * reloaded, undo state that is not a file (a sysctl, a loaded ruleset). Omit when restoring files suffices.
    */
   readonly rollback?: string;
+  /**
+   * The packages whose commands `apply` runs. Not installed by the frame: {@link hostPackagesSection} reads
+   * this from the sections it precedes, so a fresh cloud image gets exactly what its script will use.
+   */
+  readonly packages?: readonly HostPackage[];
+}
+
+/**
+ * A Debian/Ubuntu package a section needs, found by a command it ships: when the command is on PATH the
+ * package counts as present (however it was installed), so an existing host's own setup is never replaced.
+ */
+export interface HostPackage {
+  /** The package name in Debian 12 and Ubuntu 24.04, e.g. "postfix". */
+  readonly name: string;
+  /** A command of the package the section runs, e.g. "postconf". */
+  readonly command: string;
+  /**
+   * debconf answers given before the package is installed, as `debconf-set-selections` lines
+   * (`<owner> <question> <type> <value>`), so the install asks nothing.
+   */
+  readonly debconf?: readonly string[];
 }
 
 /** What the whole script is for, printed in its header comment. */
@@ -55,6 +78,10 @@ ipv6_mail_backup_paths=()
 ipv6_mail_backup_copies=()
 ipv6_mail_tmp_files=()
 ipv6_mail_sections_started=()
+ipv6_mail_originals="$IPV6_MAIL_STATE_DIR/originals"
+ipv6_mail_new_originals=()
+ipv6_mail_dropped_originals=()
+ipv6_mail_forget_state=0
 
 # Progress goes to stdout, prefixed so it can be told apart from command output.
 log() { printf 'ipv6-mail: %s\n' "$*"; }
@@ -93,10 +120,12 @@ backup_file() {
 
 ipv6_mail_mode_of() { stat -c %a -- "$1"; }
 
-# install_file_if_changed <path> <mode>: content on stdin. Returns 0 when the file changed, 1 when it was
-# already identical (content and mode). Writes a temp file beside the target and renames it (atomic).
+# install_file_if_changed <path> <mode> [original-key]: content on stdin. Returns 0 when the file changed, 1
+# when it was already identical (content and mode). Writes a temp file beside the target and renames it
+# (atomic). With an original key, the file as it was before the first change ever is kept for the remove
+# script (record_original_file).
 install_file_if_changed() {
-  local path=$1 mode=$2 dir tmp want
+  local path=$1 mode=$2 key=${"$"}{3:-} dir tmp want
   dir=$(dirname -- "$path")
   mkdir -p -- "$dir"
   tmp=$(mktemp "$dir/.ipv6-mail.XXXXXX")
@@ -108,6 +137,7 @@ install_file_if_changed() {
     rm -f -- "$tmp"
     return 1
   fi
+  [ -z "$key" ] || record_original_file "$key" "$path"
   backup_file "$path"
   mv -f -- "$tmp" "$path"
   mark_changed "$path"
@@ -124,10 +154,11 @@ ipv6_mail_strip_block() {
   fi
 }
 
-# install_block_if_changed <path> <default-mode>: block body on stdin. Keeps the rest of the file, replaces
-# (or appends) the lines between the ipv6-mail markers. Returns 0 when the file changed, 1 otherwise.
+# install_block_if_changed <path> <default-mode> [original-key]: block body on stdin. Keeps the rest of the
+# file, replaces (or appends) the lines between the ipv6-mail markers. Returns 0 when the file changed, 1
+# otherwise. The original key is passed to install_file_if_changed.
 install_block_if_changed() {
-  local path=$1 mode=$2 body new
+  local path=$1 mode=$2 key=${"$"}{3:-} body new
   body=$(cat)
   if [ -f "$path" ]; then mode=$(ipv6_mail_mode_of "$path"); fi
   new=$(mktemp "$ipv6_mail_run_dir/block.XXXXXX")
@@ -135,7 +166,7 @@ install_block_if_changed() {
     ipv6_mail_strip_block "$path"
     printf '%s\n%s\n%s\n' "$ipv6_mail_block_begin" "$body" "$ipv6_mail_block_end"
   } >"$new"
-  install_file_if_changed "$path" "$mode" <"$new"
+  install_file_if_changed "$path" "$mode" "$key" <"$new"
 }
 
 # remove_block_if_present <path>: deletes the ipv6-mail block. Returns 0 when the file changed.
@@ -156,6 +187,115 @@ remove_file_if_present() {
   rm -f -- "$path"
   mark_changed "removed $path"
   return 0
+}
+
+# Originals: what a setting or file was before the first run that changed it, kept in
+# $IPV6_MAIL_STATE_DIR/originals until a remove script restores it. Made once (a re-apply keeps the first
+# record), deleted again when the run that made it fails (its rollback restores that state anyway), and
+# dropped only when a run that restored it succeeds. Keys are words of [A-Za-z0-9_.@%+-].
+ipv6_mail_original_key() {
+  [[ $1 =~ ^[A-Za-z0-9_.@%+-]+$ ]] || die "internal: '$1' is not an original key"
+}
+ipv6_mail_in_list() { # <word> <words...>
+  local want=$1 w
+  shift
+  for w in "$@"; do [ "$w" = "$want" ] && return 0; done
+  return 1
+}
+
+# original_recorded <key>: whether a record exists (and this run has not dropped it).
+original_recorded() {
+  ipv6_mail_original_key "$1"
+  if ipv6_mail_in_list "$1" "${"$"}{ipv6_mail_dropped_originals[@]}"; then return 1; fi
+  [ -e "$ipv6_mail_originals/$1.absent" ] || [ -e "$ipv6_mail_originals/$1.value" ]
+}
+
+ipv6_mail_new_original() {
+  mkdir -p "$ipv6_mail_originals"
+  chmod 0700 "$ipv6_mail_originals"
+  ipv6_mail_new_originals+=("$1")
+}
+
+# record_original_value <key> [value]: with a value, the setting had it; without, the setting was unset.
+record_original_value() {
+  original_recorded "$1" && return 0
+  ipv6_mail_new_original "$1"
+  if [ "$#" -ge 2 ]; then
+    printf '%s' "$2" >"$ipv6_mail_originals/$1.value"
+  else
+    : >"$ipv6_mail_originals/$1.absent"
+  fi
+}
+
+# record_original_file <key> <path>: the file's content and mode, or that it did not exist.
+record_original_file() {
+  original_recorded "$1" && return 0
+  ipv6_mail_new_original "$1"
+  if [ -e "$2" ]; then
+    cp -p -- "$2" "$ipv6_mail_originals/$1.value"
+  else
+    : >"$ipv6_mail_originals/$1.absent"
+  fi
+}
+
+original_is_absent() { [ -e "$ipv6_mail_originals/$1.absent" ]; }
+# original_value <key>: prints the recorded value (a setting's text).
+original_value() { cat -- "$ipv6_mail_originals/$1.value"; }
+# original_copy <key>: prints the path of the recorded copy of a file.
+original_copy() { printf '%s\n' "$ipv6_mail_originals/$1.value"; }
+# drop_original <key>: the setting is restored; the record goes when this run succeeds.
+drop_original() {
+  ipv6_mail_original_key "$1"
+  ipv6_mail_dropped_originals+=("$1")
+}
+
+# originals_with_prefix <prefix>: the recorded keys that start with prefix, one a line, sorted.
+originals_with_prefix() {
+  local f key
+  [ -d "$ipv6_mail_originals" ] || return 0
+  for f in "$ipv6_mail_originals/$1"*.absent "$ipv6_mail_originals/$1"*.value; do
+    [ -e "$f" ] || continue
+    key=${"$"}{f##*/}
+    key=${"$"}{key%.*}
+    if ! ipv6_mail_in_list "$key" "${"$"}{ipv6_mail_dropped_originals[@]}"; then printf '%s\n' "$key"; fi
+  done | LC_ALL=C sort -u
+}
+
+# restore_block_original <key> <path> [seed]: takes the ipv6-mail block out of a file whose original was
+# recorded under key. When nothing else in the file changed since (or the file is gone), the original comes
+# back byte for byte (or the file goes, if it did not exist; a file apply created holding only seed goes
+# too); when someone
+# edited the rest of the file meanwhile, their edits stay and only the block goes. Without a record (a host
+# configured before records existed) the block is removed. Returns 0 when the file changed.
+restore_block_original() {
+  local key=$1 path=$2 seed=${"$"}{3:-} before=$ipv6_mail_changes stripped orig_stripped src mode
+  if ! original_recorded "$key"; then
+    remove_block_if_present "$path"
+    return
+  fi
+  stripped=$(mktemp "$ipv6_mail_run_dir/restore.XXXXXX")
+  ipv6_mail_strip_block "$path" >"$stripped"
+  if original_is_absent "$key"; then
+    if [ ! -s "$stripped" ] || { [ -n "$seed" ] && [ "$(cat -- "$stripped")" = "$seed" ]; }; then
+      remove_file_if_present "$path" || true
+    else
+      install_file_if_changed "$path" "$(ipv6_mail_mode_of "$path")" <"$stripped" || true
+    fi
+  else
+    src=$stripped
+    mode=$(ipv6_mail_mode_of "$(original_copy "$key")")
+    orig_stripped=$(mktemp "$ipv6_mail_run_dir/restore.XXXXXX")
+    ipv6_mail_strip_block "$(original_copy "$key")" >"$orig_stripped"
+    if [ ! -e "$path" ] ||
+      { cmp -s -- "$stripped" "$orig_stripped" && ! grep -qxF -- "$ipv6_mail_block_begin" "$(original_copy "$key")"; }; then
+      src=$(original_copy "$key")
+    elif [ -e "$path" ]; then
+      mode=$(ipv6_mail_mode_of "$path")
+    fi
+    install_file_if_changed "$path" "$mode" <"$src" || true
+  fi
+  drop_original "$key"
+  [ "$ipv6_mail_changes" -gt "$before" ]
 }
 
 # ipv6_expand <address>: prints the address as 32 lower-case hex digits; returns 1 when it is not plain IPv6.
@@ -214,7 +354,7 @@ ssh_session_field() {
 }
 
 ipv6_mail_rollback() {
-  local i copy path fn
+  local i copy path fn key
   ipv6_mail_rolling_back=1
   set +e
   for ((i = ${"$"}{#ipv6_mail_backup_paths[@]} - 1; i >= 0; i--)); do
@@ -226,6 +366,9 @@ ipv6_mail_rollback() {
       rm -f -- "$path"
     fi
     log "restored $path"
+  done
+  for key in "${"$"}{ipv6_mail_new_originals[@]}"; do
+    rm -f -- "$ipv6_mail_originals/$key.absent" "$ipv6_mail_originals/$key.value"
   done
   for ((i = ${"$"}{#ipv6_mail_sections_started[@]} - 1; i >= 0; i--)); do
     fn="ipv6_mail_rollback_${"$"}{ipv6_mail_sections_started[$i]}"
@@ -249,7 +392,13 @@ ipv6_mail_on_exit() {
     printf '%s\n' 'ipv6-mail: failed'
     exit "$status"
   fi
-  if [ -n "$ipv6_mail_run_dir" ]; then
+  for f in "${"$"}{ipv6_mail_dropped_originals[@]}"; do
+    rm -f -- "$ipv6_mail_originals/$f.absent" "$ipv6_mail_originals/$f.value"
+  done
+  if [ "$ipv6_mail_forget_state" = 1 ]; then
+    # The host's last ipv6-mail configuration is gone: so is its state (backups, markers, this run).
+    rm -rf -- "$IPV6_MAIL_STATE_DIR"
+  elif [ -n "$ipv6_mail_run_dir" ]; then
     if [ "$ipv6_mail_changes" -gt 0 ]; then
       # Keep the backups of the last run that changed something, for a manual rollback.
       rm -rf -- "$IPV6_MAIL_STATE_DIR/last-run"

@@ -10,14 +10,16 @@
 #   bash lab/lab.sh stop              power off and forget the run (the base image stays)
 #   bash lab/lab.sh timings           build and boot figures measured so far (JSON lines)
 #
-# Environment: LAB_INSTANCE (default "default"; several instances can run side by side), LAB_SSH_PORT
+# Environment: LAB_FLAVOUR (full: the image has what a mail host needs; bare: like a fresh cloud image, no
+# Postfix, nftables, curl or ping, which it serves from its own package repository; see lab/README.md),
+# LAB_INSTANCE (default "default"; several instances can run side by side), LAB_SSH_PORT
 # (default 2222 for the default instance, else the first free port from 2223), LAB_MEMORY (MiB, 1024),
 # LAB_CPUS (2), LAB_BUILD_DIR (lab/build), LAB_BOOT_TIMEOUT (seconds, 300), LAB_SNAPSHOT (1: start instances
 # from the saved, already booted VM, made on first use; 0: always boot from scratch).
 # State of a running instance: $LAB_BUILD_DIR/run/<instance>/state.json (sshPort, pid, key, sshConfig, ...).
 #
 # Snapshot: the first start after the image changed boots the VM, waits until the lab is ready, and saves the
-# running machine (QEMU migration into $LAB_BUILD_DIR/snapshot/<key>/state.zst, with its disk frozen at that
+# running machine (QEMU migration into $LAB_BUILD_DIR/snapshot[-bare]/<key>/state.zst, with its disk frozen at that
 # moment as the backing file of every later instance's overlay). Later starts restore it with `-incoming`:
 # a booted mail host in seconds, on a fresh copy-on-write overlay as before. After the restore the guest's
 # clock is set from this machine's (it stood still while saved) and the kernel's random generator reseeds
@@ -33,9 +35,18 @@ instance=${LAB_INSTANCE:-default}
   echo "lab: LAB_INSTANCE must be 1-32 letters, digits, '-' or '_' (got '$instance')" >&2
   exit 2
 }
+flavour=${LAB_FLAVOUR:-full}
+case $flavour in
+  full) image=$build/image snapshots=$build/snapshot ;;
+  bare) image=$build/image-bare snapshots=$build/snapshot-bare ;;
+  *)
+    echo "lab: LAB_FLAVOUR must be full or bare (got '$flavour')" >&2
+    exit 2
+    ;;
+esac
+export LAB_FLAVOUR=$flavour
 run=$build/run/$instance
 state=$run/state.json
-image=$build/image
 
 log() { printf 'lab[%s]: %s\n' "$instance" "$*" >&2; }
 die() {
@@ -48,8 +59,8 @@ topo() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); [v:=v[k] f
 
 record_timing() { # event seconds [extra-json-fields]
   mkdir -p "$build"
-  printf '{"event":"%s","seconds":%s,"instance":"%s","at":"%s"%s}\n' "$1" "$2" "$instance" \
-    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${3:-}" >>"$build/timings.jsonl"
+  printf '{"event":"%s","seconds":%s,"instance":"%s","flavour":"%s","at":"%s"%s}\n' "$1" "$2" "$instance" \
+    "$flavour" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${3:-}" >>"$build/timings.jsonl"
 }
 
 pid_alive() {
@@ -136,11 +147,11 @@ close_master() {
 }
 
 write_state() { # port pid bootSeconds readySeconds startedFrom
-  python3 - "$state" "$instance" "$1" "$2" "$3" "$4" "$run" "$build/ssh" "$(topo host sshUser)" "${5:-boot}" <<'EOF'
+  python3 - "$state" "$instance" "$1" "$2" "$3" "$4" "$run" "$build/ssh" "$(topo host sshUser)" "${5:-boot}" "$flavour" <<'EOF'
 import json, sys
-path, inst, port, pid, boot, ready, run, keys, user, started = sys.argv[1:]
+path, inst, port, pid, boot, ready, run, keys, user, started, flavour = sys.argv[1:]
 json.dump({
-    "instance": inst, "sshHost": "127.0.0.1", "sshPort": int(port), "pid": int(pid),
+    "instance": inst, "flavour": flavour, "sshHost": "127.0.0.1", "sshPort": int(port), "pid": int(pid),
     "sshUser": user, "privateKeyPath": f"{keys}/id_ed25519", "knownHostsPath": f"{keys}/known_hosts",
     "hostKeyAlias": "ipv6-mail-lab", "sshConfig": f"{run}/ssh_config", "serialLog": f"{run}/serial.log",
     "bootSeconds": float(boot) if boot else None, "readySeconds": float(ready) if ready else None,
@@ -268,9 +279,9 @@ snapshot_key() {
 ensure_snapshot() {
   local key
   key=$(snapshot_key)
-  snap=$build/snapshot/$key
-  mkdir -p "$build/snapshot"
-  exec 7>"$build/snapshot/.lock"
+  snap=$snapshots/$key
+  mkdir -p "$snapshots"
+  exec 7>"$snapshots/.lock"
   flock -s 7
   [ -f "$snap/snapshot.json" ] && return 0
   flock -u 7
@@ -332,7 +343,7 @@ EOF
   rm -rf "$snap"
   mv "$new" "$snap" || return 1
   # Older snapshots go; instances still running from one keep its files open.
-  for f in "$build"/snapshot/*/; do
+  for f in "$snapshots"/*/; do
     [ "${f%/}" = "$snap" ] || rm -rf "${f%/}"
   done
   read -r save_s state_mib < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["save"]["totalTimeMs"] / 1000, s["stateMiB"])' "$snap/snapshot.json")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the lab (lab/lab.sh) needs on the machine that runs it, from the machine's own apt
 # configuration: qemu (TCG is enough), qemu-img for the copy-on-write overlay, mmdebstrap to build the VM
-# image from Debian packages, e2fsprogs for `mkfs.ext4 -d`, and the OpenSSH client the tests drive the VM with.
+# image from Debian packages, e2fsprogs for `mkfs.ext4 -d`, dpkg-dev for the bare image's package repository
+# index (dpkg-scanpackages), and the OpenSSH client the tests drive the VM with.
 # Idempotent: it installs only what is missing, so CI can call it on every run.
 set -eu
 
@@ -10,6 +11,7 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
 command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
 command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
 command -v mkfs.ext4 >/dev/null 2>&1 || need+=(e2fsprogs)
+command -v dpkg-scanpackages >/dev/null 2>&1 || need+=(dpkg-dev)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v python3 >/dev/null 2>&1 || need+=(python3)

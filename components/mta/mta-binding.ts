@@ -2,9 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
 import {
   composeHostScript,
+  dockerDaemonRestoreSection,
   dockerDaemonSection,
+  eximRestoreSection,
   eximSection,
+  hostPackagesSection,
   HostScriptSection,
+  postfixRestoreSection,
   postfixSection,
   renderDockerMailserverEnv,
 } from "../../host-config";
@@ -37,11 +41,26 @@ export function mtaSection(
 ): HostScriptSection {
   switch (kind) {
     case "exim":
-      return eximSection({ smtpAddress, smtpIpv4 });
+      return eximSection({ smtpAddress, smtpIpv4, hostName });
     case "docker-mailserver":
       return dockerDaemonSection();
     default:
       return postfixSection({ smtpAddress, hostName, smtpIpv4 });
+  }
+}
+
+/**
+ * The remove script's MTA section: the settings {@link mtaSection} changed get the values they had before
+ * (recorded on the host by the apply).
+ */
+export function mtaRestoreSection(kind: MtaKind): HostScriptSection {
+  switch (kind) {
+    case "exim":
+      return eximRestoreSection();
+    case "docker-mailserver":
+      return dockerDaemonRestoreSection();
+    default:
+      return postfixRestoreSection();
   }
 }
 
@@ -52,8 +71,9 @@ export function mtaSection(
  * docker-mailserver a daemon with ip6tables, so the container sees real client addresses, and
  * `PERMIT_DOCKER=none` so the docker gateway is never trusted as a relay (an open relay otherwise).
  *
- * The settings stay on delete: with the bind address gone, an enforcing Postfix defers mail, which is the safe
- * failure.
+ * A host without the MTA gets it installed first (Postfix as an "Internet Site" under the host name, Debian's
+ * exim4, or docker.io). On delete the settings get the values they had before the apply back (recorded on the
+ * host); installed packages stay.
  */
 export class MtaBinding extends pulumi.ComponentResource {
   readonly mta: MtaKind;
@@ -117,13 +137,18 @@ export class MtaBinding extends pulumi.ComponentResource {
       ]),
     );
     const apply = late.checked(addresses).apply(([smtp, ipv4]) => {
-      return composeHostScript([mtaSection(this.mta, smtp, this.hostName, ipv4)], {
+      const mta = mtaSection(this.mta, smtp, this.hostName, ipv4);
+      const packages = hostPackagesSection([mta]);
+      return composeHostScript(packages ? [packages, mta] : [mta], {
         title: `${this.mta} source address (apply)`,
       });
     });
+    const remove = composeHostScript([mtaRestoreSection(this.mta)], {
+      title: `${this.mta} source address (remove)`,
+    });
     this.commands = registerHostScript(
       name,
-      { connection: args.connection, apply, remove: "true", dependsOn: late.gate },
+      { connection: args.connection, apply, remove, dependsOn: late.gate },
       this,
     );
     this.registerOutputs({

@@ -1,14 +1,16 @@
 #!/bin/bash
 # Turns the Debian tree that mmdebstrap produced into the lab's mail host. Runs on the build machine as root.
-#   customize.sh ROOTFS_DIR TOPOLOGY_JSON SSH_PUBLIC_KEY HOST_KEY_DIR
+#   customize.sh ROOTFS_DIR TOPOLOGY_JSON SSH_PUBLIC_KEY HOST_KEY_DIR [FLAVOUR]
 # Everything the VM needs at boot is put in place here: the lab's files (lab/image/rootfs), the host's own
 # network configuration (management NIC, public NIC as a cloud provider would configure it), sshd with the
 # build's key, a baseline Postfix, the remote DNS zone, and a boot trimmed of what a lab does not need.
+# FLAVOUR bare (see build-image.sh): no Postfix to set up; apt's only source is the lab's own repository.
 set -euo pipefail
 root=$1
 topology=$2
 pubkey=$3
 hostkeys=$4
+flavour=${5:-full}
 here=$(cd "$(dirname "$0")" && pwd)
 
 python3 "$here/topo-env.py" "$topology" >"$root/topology.env.tmp"
@@ -32,7 +34,7 @@ cat >"$root/etc/hosts" <<EOF
 EOF
 rm -f "$root/etc/resolv.conf"
 printf 'nameserver %s\noptions timeout:2 attempts:2\n' "$TOPO_HOST_RESOLVER" >"$root/etc/resolv.conf"
-printf '%s\n' "$TOPO_HOST_FQDN" >"$root/etc/mailname"
+printf '%s\n' "$flavour" >"$root/etc/lab/flavour"
 printf '/dev/vda / ext4 rw,noatime,errors=remount-ro 0 1\n' >"$root/etc/fstab"
 
 # Networking of the mail host. mgmt0 is qemu's user-mode NIC that carries SSH (the IPv4 path SSH uses);
@@ -91,12 +93,32 @@ MaxStartups 50:30:100
 MaxSessions 50
 EOF
 
-# Baseline Postfix: a stock "Internet Site" with the host's name, no IPv6 pinning (that is the package's job).
-in_root postconf -e "myhostname=$TOPO_HOST_FQDN" "mydestination=$TOPO_HOST_FQDN, localhost" \
-  "inet_protocols=all" "relayhost="
-# Postfix's integrity check once, here (it creates the queue directories the package leaves to the first
-# start), so that every boot may start Postfix with its quick-start marker (postfix@.service.d).
-in_root postfix check
+if [ "$flavour" = full ]; then
+  # Baseline Postfix: a stock "Internet Site" with the host's name, no IPv6 pinning (that is the package's job).
+  printf '%s\n' "$TOPO_HOST_FQDN" >"$root/etc/mailname"
+  in_root postconf -e "myhostname=$TOPO_HOST_FQDN" "mydestination=$TOPO_HOST_FQDN, localhost" \
+    "inet_protocols=all" "relayhost="
+  # Postfix's integrity check once, here (it creates the queue directories the package leaves to the first
+  # start), so that every boot may start Postfix with its quick-start marker (postfix@.service.d).
+  in_root postfix check
+else
+  # A fresh cloud image: no MTA. Postfix comes from the lab repository when a host script installs it, and
+  # then starts as Debian starts it (no quick-start marker: the image never ran its integrity check).
+  rm -rf "$root/etc/systemd/system/postfix@.service.d"
+  # apt's only source: the lab's repository in the provider namespace (local-repo.sh made it). Its packages
+  # come unsigned from the build's own download of the Debian archive, hence trusted (lab only).
+  rm -f "$root/etc/apt/sources.list" "$root"/etc/apt/sources.list.d/*
+  cat >"$root/etc/apt/sources.list.d/lab.sources" <<EOF
+Types: deb
+URIs: http://${TOPO_PROVIDER_HOST_LINK_IPV4%/*}:$TOPO_PROVIDER_PACKAGE_REPOSITORY_PORT/
+Suites: ./
+Trusted: yes
+EOF
+  [ -s "$root/var/lib/lab/repo/Packages" ] || {
+    echo "customize: the bare image has no package repository" >&2
+    exit 1
+  }
+fi
 
 # Lab state: switches, DNS zones (the remote mail domain is there from the start), MX log.
 install -d -m 0755 "$root/var/lib/lab" "$root/var/lib/lab/switches" "$root/var/lib/lab/mx" "$root/var/lib/lab/dns"
@@ -109,6 +131,7 @@ python3 "$root/usr/local/lib/lab/dns-zones.py" base --dir "$root/var/lib/lab/dns
 # modules behind them, utmp, network units generated from the kernel command line.
 in_root systemctl enable -q systemd-networkd.service lab-topology.service lab-radvd.service \
   lab-dns.service lab-mx.service
+[ "$flavour" = full ] || in_root systemctl enable -q lab-repo.service
 in_root systemctl mask -q radvd.service nsd.service apt-daily.timer apt-daily-upgrade.timer \
   e2scrub_all.timer e2scrub_reap.service fstrim.timer dpkg-db-backup.timer logrotate.timer \
   man-db.timer getty@tty1.service serial-getty@ttyS0.service modprobe@drm.service \

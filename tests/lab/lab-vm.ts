@@ -8,6 +8,8 @@ import { loadTopology, type LabTopology } from "./topology";
 /** What `lab/lab.sh start` writes to `lab/build/run/<instance>/state.json`. */
 export interface LabState {
   readonly instance: string;
+  /** The image flavour: `full`, or `bare` (no Postfix, nftables, curl or ping; a package repository instead). */
+  readonly flavour?: LabFlavour;
   readonly sshHost: string;
   readonly sshPort: number;
   readonly pid: number;
@@ -24,6 +26,9 @@ export interface LabState {
   /** `boot`, or `snapshot <key>` when the instance was restored from the saved, already booted VM. */
   readonly startedFrom?: string;
 }
+
+/** `full`: the image has what a mail host needs. `bare`: like a fresh cloud image (see lab/README.md). */
+export type LabFlavour = "full" | "bare";
 
 /** Result of a command run on the lab host (or on the machine running the tests). */
 export interface ExecResult {
@@ -160,9 +165,9 @@ export class LabVm {
    * Starts (or joins, if it already runs) the instance, building the image and the snapshot first if their
    * inputs changed.
    */
-  static async start(instance: string): Promise<LabVm> {
+  static async start(instance: string, flavour: LabFlavour = "full"): Promise<LabVm> {
     await runLocal("bash", [LAB_SCRIPT, "start"], {
-      env: { ...process.env, LAB_INSTANCE: instance },
+      env: { ...process.env, LAB_INSTANCE: instance, LAB_FLAVOUR: flavour },
       timeoutMs: 1_800_000,
     });
     return new LabVm(instance, LabVm.readState(instance));

@@ -39,6 +39,8 @@ export interface LabTopology {
     readonly hostLink: LabLinkEnd;
     readonly sharedPrefix: string;
     readonly blockedSmtpPorts: readonly number[];
+    /** The bare image flavour's package repository: HTTP on `hostLink.ipv4`, this port. */
+    readonly packageRepository: { readonly port: number };
     readonly uplink: LabLinkEnd;
   };
   readonly he: {

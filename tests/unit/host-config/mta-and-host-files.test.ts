@@ -23,32 +23,9 @@ import {
   tunnelApplySection,
 } from "../../../host-config";
 import { assertScriptLints, describeRun, hasCommand, resultLine, Sandbox } from "./shell-harness";
+import { postfixBox } from "./postfix-stub";
 
 const PF = { smtpAddress: "2001:db8:25::25", hostName: "mail.example.org", smtpIpv4: "192.0.2.25" };
-
-/** A postconf stub backed by a key=value main.cf in the sandbox, and a postfix stub that logs. */
-function postfixBox(version: string): Sandbox {
-  const box = new Sandbox();
-  box.write("etc/postfix/main.cf", "inet_protocols = ipv4\nmyhostname = old.example.org\n");
-  box.stub(
-    "postconf",
-    String.raw`cf="$IPV6_MAIL_ROOT/etc/postfix/main.cf"
-if [ "$1" = -h ]; then
-  case $2 in
-    mail_version) echo "${version}" ;;
-    config_directory) echo /etc/postfix ;;
-    *) sed -n "s/^$2 = //p" "$cf" ;;
-  esac
-elif [ "$1" = -e ]; then
-  k=${"$"}{2%%=*}; v=${"$"}{2#*=}
-  grep -v "^$k = " "$cf" >"$cf.new" || true
-  printf '%s = %s\n' "$k" "$v" >>"$cf.new"
-  mv "$cf.new" "$cf"
-fi`,
-  );
-  box.stub("postfix", "exit 0");
-  return box;
-}
 
 describe("Postfix", () => {
   it("binds outbound SMTP to the mail address and enforces it", () => {
@@ -57,6 +34,7 @@ describe("Postfix", () => {
       ["smtp_bind_address6", "2001:db8:25::25"],
       ["smtp_bind_address_enforce", "yes"],
       ["myhostname", "mail.example.org"],
+      ["smtp_helo_name", "mail.example.org"],
       ["smtp_bind_address", "192.0.2.25"],
     ]);
     assert.throws(() => postfixSettings({ ...PF, hostName: "mail" }), /not a fully qualified host name/);

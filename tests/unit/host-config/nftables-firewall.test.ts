@@ -289,7 +289,7 @@ describe("nftables firewall in network namespaces", { skip: netnsSkip }, () => {
     assert.equal(box.exists("var/lib/ipv6-mail/firewall/pending"), false, "no rollback armed");
   });
 
-  it("remove deletes exactly our tables and files", () => {
+  it("remove deletes exactly our tables and files, and the files it created", () => {
     const scripts = renderFirewallScripts(spec);
     sh(`ip netns exec ${srv} nft add table inet someone_else`);
     const run = box.run(scripts.remove, inSrv);
@@ -298,7 +298,12 @@ describe("nftables firewall in network namespaces", { skip: netnsSkip }, () => {
     const live = sh(`ip netns exec ${srv} nft list tables`).stdout;
     assert.equal(live.trim(), "table inet someone_else");
     assert.equal(box.exists(FIREWALL_RULESET_PATH.slice(1)), false);
-    assert.doesNotMatch(box.read("etc/nftables.conf"), /ipv6-mail/);
+    assert.equal(
+      box.exists("etc/nftables.conf"),
+      false,
+      "apply created nftables.conf; remove takes it away again",
+    );
+    assert.equal(box.exists("etc/ipv6-mail"), false);
     assert.equal(connect("2001:db8:1::b", 22), 0);
     assert.equal(resultLine(box.run(scripts.remove, inSrv)), RESULT_UNCHANGED);
   });
