@@ -1,6 +1,9 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 
+/** The repository root: the bench runs compiled, from `dist/bench/`. */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
 /** The line prefix a worker prints its JSON result after. */
 export const RESULT_MARK = "BENCH-RESULT ";
 

@@ -13,12 +13,26 @@ function hex(i: number): string {
   return i.toString(16);
 }
 
-/** The arguments of the `i`-th MailServer of the fleet (i < 65536). */
-export function fleetHostArgs(i: number): MailServerArgs {
+/** What every host of the fleet shares: its tenant's zone, admin sources, Postfix, Cloudflare DNS. */
+function tenant(i: number) {
   const zone = `tenant${i}.example.net`;
   return {
     hostName: `mx.${zone}`,
     zone,
+    firewall: { adminSources: ["203.0.113.7/32", "2001:470:abcd::/48"], rollbackSeconds: 60 },
+    mta: { kind: "postfix" as const },
+    cloudflare: {
+      zoneId: "0123456789abcdef0123456789abcdef",
+      reverseZoneId: "fedcba9876543210fedcba9876543210",
+    },
+  };
+}
+
+/** The arguments of the `i`-th MailServer of the fleet (i < 65536). */
+export function fleetHostArgs(i: number): MailServerArgs {
+  const { cloudflare, ...common } = tenant(i);
+  return {
+    ...common,
     digitalocean: {
       region: "fra1",
       size: "s-1vcpu-1gb",
@@ -36,16 +50,7 @@ export function fleetHostArgs(i: number): MailServerArgs {
       providerDefaultRoute: "keep",
       sageCertified: true,
     },
-    firewall: { adminSources: ["203.0.113.7/32", "2001:470:abcd::/48"], rollbackSeconds: 60 },
-    mta: { kind: "postfix" },
-    dns: {
-      cloudflare: {
-        zoneId: "0123456789abcdef0123456789abcdef",
-        reverseZoneId: "fedcba9876543210fedcba9876543210",
-      },
-      spfAll: "-all",
-      aaaaTtl: 300,
-    },
+    dns: { cloudflare, spfAll: "-all", aaaaTtl: 300 },
   };
 }
 
@@ -54,10 +59,9 @@ export function fleetHostArgs(i: number): MailServerArgs {
  * Cloudflare. Used to vary the policy benchmark's stacks.
  */
 export function fleetHetznerArgs(i: number): MailServerArgs {
-  const zone = `tenant${i}.example.net`;
+  const { cloudflare, ...common } = tenant(i);
   return {
-    hostName: `mx.${zone}`,
-    zone,
+    ...common,
     hetzner: {
       serverType: "cx22",
       image: "debian-12",
@@ -66,15 +70,7 @@ export function fleetHetznerArgs(i: number): MailServerArgs {
       sshPrivateKey: pulumi.secret("bench-not-a-key"),
       labels: { role: "mail", tenant: `t${i}` },
     },
-    firewall: { adminSources: ["203.0.113.7/32", "2001:470:abcd::/48"], rollbackSeconds: 60 },
-    mta: { kind: "postfix" },
-    dns: {
-      cloudflare: {
-        zoneId: "0123456789abcdef0123456789abcdef",
-        reverseZoneId: "fedcba9876543210fedcba9876543210",
-      },
-      spfAll: "-all",
-    },
+    dns: { cloudflare, spfAll: "-all" },
   };
 }
 

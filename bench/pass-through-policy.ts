@@ -1,13 +1,10 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 
 /**
- * The baseline of the policy benchmark: stack policies that visit every resource and judge nothing. Run
- * through the same analyzer handler as the pack, they cost what any stack policy costs on this stack (the
- * handler hands each stack policy its own resource objects behind the unknown-checking proxy), so the pack's
- * ratio to them is the cost of the rules themselves.
- *
- * `count` policies: 1 is the literal baseline (one pass-through policy); as many as the pack has stack
- * policies separates the per-policy framework cost from the rules' own work.
+ * The baseline of the policy item: stack policies that visit every resource and judge nothing. On
+ * `@pulumi/policy`'s handler each one costs what any stack policy costs on the stack before it judges
+ * anything: its own copy of every resource (properties deserialized, behind the unknown-checking proxy, with
+ * options and dependency maps).
  */
 export function passThroughPolicies(count: number): StackValidationPolicy[] {
   return Array.from({ length: count }, (_, k) => ({

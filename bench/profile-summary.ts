@@ -70,7 +70,8 @@ export function summariseProfile(
   for (const n of profile.nodes) if (!children.has(n.id)) walk(n.id, new Map());
   const lines = (m: Map<string, number>, other: Map<string, number>, selfFirst: boolean) =>
     [...m.entries()]
-      .filter(([key]) => !/^\((root|program|idle)\)/.test(key))
+      // The profiler's own frames: (root)/(program)/(idle), and the inspector's dispatch of Profiler.stop.
+      .filter(([key]) => !/^\((root|program|idle)\)/.test(key) && key !== "dispatch\u0000(native)")
       .filter(([key]) => include === undefined || include.test(key.split("\u0000")[1]))
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)

@@ -40,15 +40,6 @@ export interface ProgramSizeResult {
 /** Item 1's result. */
 export interface ProgramEvaluationResult {
   readonly sizes: ProgramSizeResult[];
-  /** Per-host cost at the largest size over the per-host cost at 100 hosts (goal ≤ 1.2). */
-  readonly perHostGrowth?: {
-    readonly from: number;
-    readonly to: number;
-    readonly wall: number;
-    readonly cpu: number;
-    readonly wallSameCount: number;
-    readonly cpuSameCount: number;
-  };
   /** Where the programs' CPU time goes (one profiled run of each), when profiling was asked for. */
   readonly profile?: {
     readonly hosts: number;
@@ -179,19 +170,6 @@ export async function runProgramEvaluation(
       samples,
     });
   }
-  const from = sizes.find((s) => s.hosts === 100);
-  const to = sizes[sizes.length - 1];
-  const perHostGrowth =
-    from && to && to.hosts > from.hosts
-      ? {
-          from: from.hosts,
-          to: to.hosts,
-          wall: round(to.wallPerHostMs.mailServer / from.wallPerHostMs.mailServer, 3),
-          cpu: round(to.cpuPerHostMs.mailServer / from.cpuPerHostMs.mailServer, 3),
-          wallSameCount: round(to.wallPerHostMs.sameCount / from.wallPerHostMs.sameCount, 3),
-          cpuSameCount: round(to.cpuPerHostMs.sameCount / from.cpuPerHostMs.sameCount, 3),
-        }
-      : undefined;
   let profile: ProgramEvaluationResult["profile"];
   if (options.profileHosts !== undefined) {
     const hosts = options.profileHosts;
@@ -211,5 +189,5 @@ export async function runProgramEvaluation(
     const same = await run("same-count");
     if (ms.profile && same.profile) profile = { hosts, mailServer: ms.profile, sameCount: same.profile };
   }
-  return { sizes, perHostGrowth, profile };
+  return { sizes, profile };
 }

@@ -2,25 +2,26 @@
  * `npm run bench [-- flags]`: measures what the package costs as the work grows and writes
  * bench/results/bench-<time>.json (plus latest.json) and BENCHMARKS.md at the repository root.
  *
+ * Items: 1 program evaluation (100 and 500 MailServers against the raw baseline), 2 policy evaluation (the
+ * pack at 1,000 / 10,000 / 50,000 resources against a pass-through policy), 3 prefix planning, and with flags:
  *   --lab            also item 4: `pulumi up` of the lab stack, twice, on a lab VM of its own (minutes)
  *   --engine         also item 5: `pulumi preview` of the lab stack with and without the pack
- *                    (both use the engine scripts/pulumi-engine.sh builds, and boot one lab VM between them)
+ *                    (both use the engine scripts/pulumi-engine.sh builds, and boot one lab VM between them,
+ *                    the lab instance $LAB_INSTANCE, default "bench")
  *   --only=1,3       run only these items (4 and 5 still need --lab / --engine)
  *   --quick          smaller sizes and fewer runs (a smoke test of the bench; not for BENCHMARKS.md)
- *   --reps=N         runs per size for items 1-3 and 5 (default: 3; 2 for 500 hosts, 1 for 50,000 resources,
- *                    5 for 1,000 resources and for item 3)
- *   --no-profile     skip the profiled runs
+ *   --reps=N         runs per size (default: 3; 7 for 1,000 resources, 2 for 50,000, 5 for item 3)
+ *   --no-profile     skip the profiled runs (one run of the 100-host program, one pack run per size)
  *   --no-markdown    write the JSON only
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../tests/lab/repo-root";
 import { EnginePreviewResult, measurePreviews, PreviewSet } from "./engine-preview";
 import { EngineProject } from "./engine-project";
 import { LabApplyResult, runLabApply } from "./lab-apply";
-import { runWorker } from "./child-process";
+import { REPO_ROOT, runWorker } from "./child-process";
 import { machineInfo } from "./machine";
 import { extractAnalysis, renderMarkdown } from "./markdown-report";
 import { runPolicyEvaluation } from "./policy-evaluation";
@@ -96,7 +97,7 @@ async function runEngineItems(
   if (!wantLab && !wantEngine) return { labApply, enginePreview };
   let project: EngineProject;
   try {
-    project = await EngineProject.open("bench", log);
+    project = await EngineProject.open(process.env.LAB_INSTANCE ?? "bench", log);
   } catch (err) {
     const reason = (err as Error).message;
     return {
@@ -139,7 +140,7 @@ async function runEngineItems(
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  const root = repoRoot();
+  const root = REPO_ROOT;
   const resultsDir = path.join(root, "bench", "results");
   const workDir = path.join(resultsDir, "work");
   mkdirSync(workDir, { recursive: true });
@@ -155,16 +156,16 @@ async function main(): Promise<void> {
     await runWorker("templates-worker", [templatesFile]);
   }
 
-  const programSizes = flags.quick ? [1, 10, 50] : [1, 10, 100, 500];
+  const programSizes = flags.quick ? [10, 50] : [100, 500];
   const programEvaluation = wanted(1)
     ? await runProgramEvaluation({
         sizes: programSizes,
-        repetitions: flags.reps ? {} : { 500: 2 },
+        repetitions: flags.reps ? {} : { 500: 3 },
         defaultRepetitions: reps(flags.quick ? 1 : 3),
         workDir,
         templatesFile,
-        providerOnlySizes: programSizes.filter((n) => n <= 100),
-        profileHosts: flags.profile ? (flags.quick ? 10 : 100) : undefined,
+        providerOnlySizes: programSizes.slice(0, 1),
+        profileHosts: flags.profile ? programSizes[0] : undefined,
         log,
       })
     : skipped("left out by --only");
@@ -173,11 +174,9 @@ async function main(): Promise<void> {
   const policyEvaluation = wanted(2)
     ? await runPolicyEvaluation({
         sizes: policySizes,
-        repetitions: flags.reps ? {} : { 1_000: flags.quick ? 1 : 5, 50_000: 1 },
-        defaultRepetitions: reps(flags.quick ? 1 : 3),
-        perRuleSizes: flags.quick ? [] : [10_000],
-        compareSizes: [10_000],
-        profileSizes: flags.profile ? [10_000] : [],
+        repetitions: (size) => flags.reps ?? (flags.quick ? 1 : size <= 1_000 ? 7 : size >= 50_000 ? 2 : 3),
+        extraSize: 10_000,
+        profileSizes: flags.profile ? policySizes : [],
         workDir,
         templatesFile,
         log,

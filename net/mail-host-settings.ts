@@ -1,5 +1,5 @@
 import { describeIpv6AddressKind, ipv6AddressKind } from "./address-kind";
-import { isIpv6Address, tryParseIpv6Prefix } from "./ip-prefix";
+import { isIpv4Address, isIpv6Address, tryParseIpv6Prefix } from "./ip-prefix";
 import { integerSetting, oneOfSetting, patternSetting, Setting, withDefault } from "./setting";
 
 /**
@@ -78,6 +78,13 @@ export const HE_UPDATE_ENDPOINT = patternSetting({
   problem: "is not an http(s) URL",
   fix: `leave it unset to use ${HE_UPDATE_URL}`,
 });
+
+/** Hurricane Electric's end of the tunnel ("Server IPv4 Address"): the only source of protocol 41 let in. */
+export const HE_SERVER_IPV4: Setting<string> = {
+  accepts: (value: unknown): value is string => typeof value === "string" && isIpv4Address(value),
+  problem: "is not an IPv4 address",
+  fix: 'copy "Server IPv4 Address" from the tunnel details page',
+};
 
 /** The address `ip -6 route get` checks the tunnel's source address for: a public resolver by default. */
 export const TUNNEL_VERIFY_TARGET: Setting<string> = {

@@ -10,6 +10,7 @@ import {
 } from "@pulumi/policy";
 import { setClock } from "../policies/core/clock";
 import { CapturedResource, CapturedStack } from "./capture";
+import { reconcilePolicyConfig } from "./policy-config";
 
 /** One diagnostic as the engine receives it from an analyzer. */
 export interface Diagnostic {
@@ -40,36 +41,6 @@ type Level = EnforcementLevel;
 
 function isStackPolicy(p: ResourceValidationPolicy | StackValidationPolicy): p is StackValidationPolicy {
   return typeof (p as StackValidationPolicy).validateStack === "function";
-}
-
-function levelAndProps(
-  config: PolicyPackConfig | undefined,
-  name: string,
-): { level?: Level; props: Record<string, unknown> } {
-  const entry = config?.[name];
-  if (entry === undefined) return { props: {} };
-  if (typeof entry === "string") return { level: entry, props: {} };
-  const { enforcementLevel, ...props } = entry as { enforcementLevel?: Level; [k: string]: unknown };
-  return { level: enforcementLevel, props };
-}
-
-/**
- * Resolves config the way the CLI does before it reaches the analyzer: schema defaults first, then `all`, then
- * the policy's own entry.
- */
-function resolvedConfig(
-  policy: ResourceValidationPolicy | StackValidationPolicy,
-  options: AnalyzeOptions,
-): { level: Level; props: Record<string, unknown> } {
-  const defaults: Record<string, unknown> = {};
-  for (const [k, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
-    if (schema && typeof schema === "object" && "default" in schema) defaults[k] = schema.default;
-  }
-  const all = levelAndProps(options.config, "all");
-  const own = levelAndProps(options.config, policy.name);
-  const level =
-    own.level ?? all.level ?? policy.enforcementLevel ?? options.packEnforcementLevel ?? "advisory";
-  return { level, props: { ...defaults, ...own.props } };
 }
 
 function policyResources(
@@ -121,16 +92,13 @@ function policyResources(
 }
 
 /**
- * Runs a policy pack over captured resources the way the Pulumi engine and `@pulumi/policy`'s analyzer server
- * do: resource policies once per resource on its inputs, stack policies once on every resource's outputs (with
- * parent, dependencies and property dependencies as resource objects), properties behind the unknown-checking
- * proxy, config resolved like the CLI, `UnknownValueError` turned into the framework's advisory
- * "can't run policy during preview" diagnostic. Returns the diagnostics the engine would receive.
- *
- * Every policy gets its own copy of the properties, as `@pulumi/policy`'s server hands them out by itself. The
- * pack's own analyzer process shares one copy between its stack policies (`shareResourceProperties`, installed
- * by `policies/index.ts` only); this harness does not imitate that, and need not: the pack's diagnostics are
- * the same either way (`tests/policies/shared-properties.test.ts` checks it on the real server's handler).
+ * Runs `@pulumi/policy` policies (another pack's, or this pack's `packArgs`) over captured resources the way
+ * the Pulumi engine and `@pulumi/policy`'s analyzer server do: resource policies once per resource on its
+ * inputs, stack policies once on every resource's outputs (with parent, dependencies and property dependencies
+ * as resource objects), properties behind the unknown-checking proxy (each policy its own copy), config
+ * reconciled like the CLI, `UnknownValueError` turned into the framework's advisory "can't run policy during
+ * preview" diagnostic. Returns the diagnostics the engine would receive. (This pack itself runs as its own
+ * analyzer: `checkResources` calls that.)
  */
 export async function analyzeResources(
   stack: CapturedStack | readonly CapturedResource[],
@@ -141,9 +109,13 @@ export async function analyzeResources(
     : (stack as CapturedStack).resources;
   const restore = options.now ? setClock(() => options.now as Date) : undefined;
   const diagnostics: Diagnostic[] = [];
+  const reconciled = reconcilePolicyConfig(options.policies, options.config, options.packEnforcementLevel);
   try {
     for (const policy of options.policies) {
-      const { level, props } = resolvedConfig(policy, options);
+      const { level, properties: props } = reconciled.get(policy.name) as {
+        level: Level;
+        properties: object;
+      };
       if (level === "disabled") continue;
       const effective: Level = level === "remediate" ? "mandatory" : level;
       const report = (urnDefault?: string) => (message: unknown, urn?: string) => {

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { UNKNOWN_STRING_SENTINEL } from "../policies/core/unknown";
+import { containsUnknown, UNKNOWN_STRING_SENTINEL } from "../policies/core/unknown";
+import { plainWireValue } from "../policies/core/wire-values";
+import { Registration, startMockEngine } from "./mock-engine";
 
 /**
  * A value for mocks to return (or a test to place in an output) that stands for "unknown until the resource
@@ -8,21 +10,15 @@ import { UNKNOWN_STRING_SENTINEL } from "../policies/core/unknown";
  */
 export const unknown: string = UNKNOWN_STRING_SENTINEL;
 
-/** One registered resource as the engine would hand it to an analyzer. */
-export interface CapturedResource {
-  readonly type: string;
-  readonly urn: string;
-  readonly name: string;
-  /** Custom (provider) resource, or a component. */
-  readonly custom: boolean;
-  readonly parent?: string;
-  readonly provider?: string;
+/** One registered resource as the engine would hand it to an analyzer: a registration with plain values. */
+export interface CapturedResource extends Omit<Registration, "inputs" | "outputs"> {
   /** Inputs as registered (secrets unwrapped, resource references replaced by their id or URN). */
   readonly inputs: Record<string, unknown>;
-  /** What a stack policy sees: a custom resource's outputs, a component's registered outputs. */
+  /**
+   * What a stack policy sees: a custom resource's outputs (at preview with its unknown inputs), a component's
+   * registered outputs.
+   */
   outputs: Record<string, unknown>;
-  readonly dependencies: readonly string[];
-  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A program's resources after a mocked run. */
@@ -74,63 +70,12 @@ export interface RunOptions {
   readonly call?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown>;
 }
 
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-
-/** Converts a wire value to the analyzer's plain form: secrets unwrapped, resource references by id or URN. */
-function plain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plain);
-  if (value !== null && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    if (record[SIG] === SECRET_SIG) return plain(record.value);
-    if (record[SIG] === RESOURCE_SIG)
-      return typeof record.id === "string" && record.id !== "" ? record.id : record.urn;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(record)) if (v !== undefined) out[k] = plain(v);
-    return out;
-  }
-  return value;
-}
-
-function structToPlain(struct: { toJavaScript(): unknown } | undefined): Record<string, unknown> {
-  if (!struct) return {};
-  return (plain(struct.toJavaScript()) ?? {}) as Record<string, unknown>;
-}
-
-function hasUnknown(value: unknown): boolean {
-  if (value === UNKNOWN_STRING_SENTINEL) return true;
-  if (Array.isArray(value)) return value.some(hasUnknown);
-  if (value !== null && typeof value === "object") return Object.values(value).some(hasUnknown);
-  return false;
+function plain(value: Record<string, unknown>): Record<string, unknown> {
+  return plainWireValue(value) as Record<string, unknown>;
 }
 
 // The Pulumi runtime is process-global: runs are queued so two programs never share a mock monitor.
 let queue: Promise<unknown> = Promise.resolve();
-
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getCustom(): boolean;
-  getProvider(): string;
-  getObject(): { toJavaScript(): unknown } | undefined;
-  getDependenciesList(): string[];
-  getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
-}
-
-type Callback = (
-  err: unknown,
-  response?: { getUrn(): string; getObject(): { toJavaScript(): unknown } | undefined },
-) => void;
-
-interface MonitorLike {
-  registerResource(req: RegisterRequest, cb: Callback): void;
-  registerResourceOutputs(
-    req: { getUrn(): string; getOutputs(): { toJavaScript(): unknown } | undefined },
-    cb: (err: unknown, r?: unknown) => void,
-  ): void;
-}
 
 /**
  * Runs a Pulumi program under mocks and records every registration the way the engine sees it: type, name,
@@ -157,53 +102,14 @@ async function runNow(program: () => unknown, options: RunOptions): Promise<Capt
   const config: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.config ?? {}))
     config[k.includes(":") ? k : `${project}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-  pulumi.runtime.setAllConfig(config);
-
-  const mocks: pulumi.runtime.Mocks = {
-    newResource: (args) => {
-      if (!args.custom) return { id: undefined, state: {} };
-      const extra = options.outputs?.(args) ?? {};
-      return { id: args.id || `${args.name}-id`, state: { ...args.inputs, ...extra } };
-    },
-    call: (args) => options.call?.(args) ?? args.inputs,
-  };
-  await pulumi.runtime.setMocks(mocks, project, stack, preview);
-
-  const resources = new Map<string, CapturedResource>();
-  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    const inputs = structToPlain(req.getObject());
-    const propertyDependencies: Record<string, string[]> = {};
-    req.getPropertydependenciesMap().forEach((v, k) => {
-      propertyDependencies[k] = v.getUrnsList();
-    });
-    register(req, (err, response) => {
-      if (!err && response) {
-        const outputs = req.getCustom() ? structToPlain(response.getObject()) : {};
-        if (preview) for (const [k, v] of Object.entries(inputs)) if (hasUnknown(v)) outputs[k] = v;
-        resources.set(response.getUrn(), {
-          type: req.getType(),
-          urn: response.getUrn(),
-          name: req.getName(),
-          custom: req.getCustom(),
-          parent: req.getParent() || undefined,
-          provider: req.getProvider() || undefined,
-          inputs,
-          outputs,
-          dependencies: req.getDependenciesList(),
-          propertyDependencies,
-        });
-      }
-      cb(err, response);
-    });
-  };
-  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
-  monitor.registerResourceOutputs = (req, cb) => {
-    const captured = resources.get(req.getUrn());
-    if (captured) captured.outputs = structToPlain(req.getOutputs());
-    registerOutputs(req, cb);
-  };
+  const engine = await startMockEngine({
+    project,
+    stack,
+    preview,
+    config,
+    outputs: options.outputs,
+    call: options.call,
+  });
 
   const reported: unknown[] = [];
   const report = (error: unknown) => {
@@ -220,11 +126,11 @@ async function runNow(program: () => unknown, options: RunOptions): Promise<Capt
   try {
     const run = (async () => {
       outputs = await pulumi.runtime.runInPulumiStack(async () => (await program()) as pulumi.Inputs);
-      await waitForRegistrations();
+      await engine.settle();
     })();
     await settled(
       run,
-      () => reported.length + resources.size,
+      () => reported.length + engine.registrationCount,
       () => reported.length > 0,
     );
   } finally {
@@ -233,22 +139,33 @@ async function runNow(program: () => unknown, options: RunOptions): Promise<Capt
       for (const listener of others[i]) process.on(event, listener as (...args: unknown[]) => void);
     });
   }
-  if (reported.length > 0) throw new ProgramRunError(reported, [...resources.values()]);
+  const resources = engine.registrations.map((r): CapturedResource => {
+    const inputs = plain(r.inputs);
+    const state = plain(r.outputs);
+    // During a preview the engine hands analyzers the unknown inputs of a resource as its outputs too.
+    if (preview && r.custom)
+      for (const [k, v] of Object.entries(inputs)) if (containsUnknown(v)) state[k] = v;
+    return {
+      type: r.type,
+      urn: r.urn,
+      name: r.name,
+      custom: r.custom,
+      parent: r.parent,
+      provider: r.provider,
+      inputs,
+      outputs: state,
+      dependencies: r.dependencies,
+      propertyDependencies: r.propertyDependencies,
+    };
+  });
+  if (reported.length > 0) throw new ProgramRunError(reported, resources);
   return {
     project,
     stack,
     preview,
-    resources: [...resources.values()],
+    resources,
     outputs: (outputs ?? undefined) as Record<string, unknown> | undefined,
   };
-}
-
-async function waitForRegistrations(): Promise<void> {
-  // `waitForRPCs` drains the runtime's queue of outstanding registrations; it is internal to @pulumi/pulumi.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
-  if (settings.waitForRPCs) await settings.waitForRPCs();
-  else for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Turns of the event loop without progress after which a failed run counts as settled. */

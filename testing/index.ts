@@ -7,21 +7,31 @@
  * assert.equal(report.passed, false);
  * ```
  *
- * The program runs under Pulumi mocks; every registration is recorded with inputs, outputs, parent,
- * dependencies and property dependencies, and the pack runs over them the way the engine runs an analyzer
- * (stack policies on outputs, config resolved like `--policy-pack-config`, unknowns at preview as sentinels).
+ * The program runs on the package's mock engine (`mock-engine.ts`); every registration is recorded with inputs,
+ * outputs, parent, dependencies and property dependencies. The pack's own analyzer (the one the CLI runs) then
+ * gets what the engine would send it: `Configure` with the config reconciled as the CLI reconciles
+ * `--policy-pack-config`, and the `AnalyzeStack` request of the resources (outputs, unknowns at preview as the
+ * engine's sentinels).
  */
 import type { EnforcementLevel, Policies, PolicyPackConfig } from "@pulumi/policy";
-import { PACK_NAME, PACK_VERSION, packArgs, policyPackConfig } from "../policies/pack";
+import { PackAnalyzer } from "../policies/analyzer/pack-analyzer";
+import { setClock } from "../policies/core/clock";
+import { ruleConfigSchema } from "../policies/core/rule";
+import { PACK, PACK_VERSION, packArgs, policyPackConfig, RULES } from "../policies/pack";
 import { PolicySettings } from "../policies/pack-config";
 import { buildReport, PolicyReport } from "../policies/report/policy-report";
 import { analyzeResources, Diagnostic } from "./analyze";
 import { CapturedResource, CapturedStack, runProgram, RunOptions } from "./capture";
+import { analyzeStackRequest, configureRequest, diagnosticOf } from "./engine-request";
+import { reconcilePolicyConfig } from "./policy-config";
 
 export { ProgramRunError, runProgram, unknown } from "./capture";
 export type { CapturedResource, CapturedStack, RunOptions } from "./capture";
 export { analyzeResources } from "./analyze";
 export type { AnalyzeOptions, Diagnostic } from "./analyze";
+export { startMockEngine, MockEngine } from "./mock-engine";
+export type { MockEngineOptions, Registration } from "./mock-engine";
+export { analyzeStackRequest, analyzeStackRequestBytes } from "./engine-request";
 export { buildReport } from "../policies/report/policy-report";
 export type {
   PolicyReport,
@@ -44,7 +54,7 @@ export interface PolicyOptions {
   readonly settings?: PolicySettings;
   /** "Today", for exception expiry. Default: now. */
   readonly now?: Date;
-  /** Another pack's policies to run instead of this one. */
+  /** `@pulumi/policy` policies to run instead of this pack's analyzer (another pack's, or `packArgs.policies`). */
   readonly policies?: Policies;
   readonly packEnforcementLevel?: EnforcementLevel;
 }
@@ -79,14 +89,17 @@ export async function checkResources(
   const resources = Array.isArray(stack)
     ? (stack as readonly CapturedResource[])
     : (stack as CapturedStack).resources;
-  const diagnostics = await analyzeResources(resources, {
-    policies: options.policies ?? packArgs.policies,
-    policyPackName: PACK_NAME,
-    policyPackVersion: PACK_VERSION,
-    packEnforcementLevel: options.packEnforcementLevel ?? packArgs.enforcementLevel,
-    config: mergeConfig(options),
-    now: options.now,
-  });
+  const config = mergeConfig(options);
+  const diagnostics = options.policies
+    ? await analyzeResources(resources, {
+        policies: options.policies,
+        policyPackName: PACK.name,
+        policyPackVersion: PACK_VERSION,
+        packEnforcementLevel: options.packEnforcementLevel ?? packArgs.enforcementLevel,
+        config,
+        now: options.now,
+      })
+    : analyzeWithPack(resources, config, options.now);
   const meta = Array.isArray(stack)
     ? {}
     : {
@@ -95,6 +108,30 @@ export async function checkResources(
         preview: (stack as CapturedStack).preview,
       };
   return { ...buildReport(diagnostics, meta), diagnostics, resources };
+}
+
+/**
+ * The pack's own analyzer over captured resources, as the CLI drives it: `Configure` with the config reconciled
+ * like the CLI does, then `AnalyzeStack` on the engine's request for the resources.
+ */
+function analyzeWithPack(
+  resources: readonly CapturedResource[],
+  config: PolicyPackConfig,
+  now: Date | undefined,
+): Diagnostic[] {
+  const analyzer = new PackAnalyzer({ ...PACK, version: PACK_VERSION }, RULES);
+  const policies = RULES.map((r) => ({
+    name: r.id,
+    enforcementLevel: r.enforcementLevel,
+    configSchema: ruleConfigSchema(r),
+  }));
+  analyzer.configure(configureRequest(reconcilePolicyConfig(policies, config)));
+  const restore = now ? setClock(() => now) : undefined;
+  try {
+    return analyzer.analyzeStack(analyzeStackRequest(resources)).getDiagnosticsList().map(diagnosticOf);
+  } finally {
+    restore?.();
+  }
 }
 
 /** Runs a Pulumi program under mocks, then the pack over its resources. */

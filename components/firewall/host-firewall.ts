@@ -4,7 +4,7 @@ import { FirewallSpec, renderFirewallScripts } from "../../host-config";
 import { resolveAccess } from "../hosts/access-args";
 import { checkFirewallSettings, FirewallSettings } from "./firewall-settings";
 import { HostScriptCommands, registerHostScript } from "../transport/host-script-command";
-import { checkSetting, ConfigProblems, INTERFACE_NAME, isIpv4Address } from "../../net";
+import { checkSetting, ConfigProblems, HE_SERVER_IPV4, INTERFACE_NAME } from "../../net";
 
 const TYPE = "ipv6-mail:index:HostFirewall";
 
@@ -55,14 +55,7 @@ export class HostFirewall extends pulumi.ComponentResource {
     const problems = new ConfigProblems();
     problems.addAll(checkFirewallSettings(args, ""));
     problems.addAll(checkSetting(INTERFACE_NAME, args?.tunnelInterface, "tunnelInterface"));
-    if (args?.heServerIpv4 !== undefined && !isIpv4Address(args.heServerIpv4)) {
-      problems.add(
-        "heServerIpv4",
-        args.heServerIpv4,
-        "is not an IPv4 address",
-        'copy "Server IPv4 Address" from the tunnel details page',
-      );
-    }
+    problems.addAll(checkSetting(HE_SERVER_IPV4, args?.heServerIpv4, "heServerIpv4"));
     problems.throwIfAny("HostFirewall", name);
     super(TYPE, name, {}, opts);
     const scripts = renderFirewallScripts(firewallSpec(args, args.heServerIpv4, args.tunnelInterface));

@@ -6,6 +6,7 @@ import {
   ConfigProblem,
   DEFAULT_SMTP_INTERFACE_ID,
   hashedSubnetIndex,
+  HE_SERVER_IPV4,
   HE_TUNNEL_ID,
   HE_UPDATE_ENDPOINT,
   ipv6ToBigInt,
@@ -106,14 +107,7 @@ export function checkTunnelSettings(
   if (tunnel === undefined) return [];
   const problems: ConfigProblem[] = [];
   problems.push(...checkSetting(HE_TUNNEL_ID, tunnel.tunnelId, field("tunnelId"), true));
-  if (!isIpv4Address(tunnel.heServerIpv4)) {
-    problems.push({
-      field: field("heServerIpv4"),
-      value: tunnel.heServerIpv4,
-      problem: "is not an IPv4 address",
-      fix: 'copy "Server IPv4 Address" from the tunnel details page',
-    });
-  }
+  problems.push(...checkSetting(HE_SERVER_IPV4, tunnel.heServerIpv4, field("heServerIpv4"), true));
   const local = knownValue(tunnel.localIpv4);
   if (local !== NOT_YET_KNOWN && local !== undefined && !isIpv4Address(local)) {
     problems.push({

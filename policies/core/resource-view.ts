@@ -3,8 +3,9 @@ import { isUnknownValue, Maybe, UNKNOWN, unwrapPolicyProps } from "./unknown";
 
 /**
  * One resource of the stack as the rules see it: raw properties (unknown sentinels kept, see `unknown.ts`) and
- * the graph edges as URNs. Built once per analysis from the engine's `PolicyResource`s, so rules never touch
- * the unknown-checking proxy and never compare objects by identity.
+ * the graph edges as URNs. Built once per analysis from what the engine sent (`policies/analyzer/`) or from
+ * `@pulumi/policy`'s `PolicyResource`s, so rules never touch the unknown-checking proxy and never compare
+ * objects by identity.
  */
 export interface ResourceView {
   readonly type: string;
@@ -13,29 +14,34 @@ export interface ResourceView {
   /** Outputs for stack analysis (for a component: the outputs it registered). */
   readonly props: Readonly<Record<string, unknown>>;
   readonly parent?: string;
+  /** URNs of the resources of the stack this one depends on. */
   readonly dependencies: readonly string[];
-  /** Property name to the URNs its value was computed from. */
+  /** Property name to the URNs (of resources of the stack) its value was computed from. */
   readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
 }
 
-/** Converts the engine's resources to views; linear in the number of resources and edges. */
+/** The view of one resource as the engine describes it (the one place views are made). */
+export function viewResource(resource: ResourceView): ResourceView {
+  const script = asHostScript(resource.type, resource.props);
+  return script ? { ...resource, type: "command:remote:Command", props: script } : resource;
+}
+
+/** Converts `@pulumi/policy`'s resources to views; linear in the number of resources and edges. */
 export function viewResources(resources: readonly PolicyResource[]): ResourceView[] {
   return resources.map((r) => {
     const propertyDependencies: Record<string, string[]> = {};
     for (const [key, deps] of Object.entries(r.propertyDependencies ?? {})) {
       propertyDependencies[key] = (deps ?? []).map((d) => d.urn);
     }
-    const props = unwrapPolicyProps(r.props);
-    const script = asHostScript(r.type, props);
-    return {
-      type: script ? "command:remote:Command" : r.type,
+    return viewResource({
+      type: r.type,
       urn: r.urn,
       name: r.name,
-      props: script ?? props,
+      props: unwrapPolicyProps(r.props),
       parent: r.parent?.urn ?? r.opts?.parent,
       dependencies: (r.dependencies ?? []).map((d) => d.urn),
       propertyDependencies,
-    };
+    });
   });
 }
 
@@ -47,7 +53,10 @@ const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
  * `apply` / `remove` scripts, as a hand-written transport may register) is judged exactly like a
  * `command:remote:Command`: its `apply` is read as `create`.
  */
-function asHostScript(type: string, props: Record<string, unknown>): Record<string, unknown> | undefined {
+function asHostScript(
+  type: string,
+  props: Readonly<Record<string, unknown>>,
+): Record<string, unknown> | undefined {
   if (type !== DYNAMIC_RESOURCE_TYPE || !("apply" in props) || !("host" in props)) return undefined;
   return { ...props, create: props.apply, delete: props.remove };
 }

@@ -15,17 +15,17 @@ interface Entry {
 }
 
 /**
- * Shares one {@link StackModel} between the rules of a pack during one analysis.
+ * Shares one {@link StackModel} between the rules during one analysis when they run as `@pulumi/policy` stack
+ * policies (`packArgs`, see `stack-policies.ts`; the pack's own analyzer builds the model once anyway).
  *
- * Each rule is its own CrossGuard stack policy, and `@pulumi/policy`'s analyzer server hands every stack policy
- * new resource objects, each behind a new unknown-checking proxy (and, unless the pack's entry point shares
- * them, see `shared-properties.ts`, new property objects), so object identity cannot say "this is the stack
- * the previous rule saw". Building the model once per rule cost most of the rules' time, so the cache keeps
- * the model of the last stack and hands it out again only after checking that the stack it is given is the
- * same data: the same resources in the same order, with the same type, URN, name, parent, dependencies,
- * property dependencies and properties (compared exactly by {@link sameData}). Any difference, however small,
- * builds a fresh model; a check costs no allocation and at most one walk over the properties (none when they
- * are the shared objects: `sameData` stops at identity), a fraction of building the model.
+ * Each rule is then its own CrossGuard stack policy, and `@pulumi/policy`'s analyzer server hands every stack
+ * policy new resource objects with new property objects, each behind a new unknown-checking proxy, so object
+ * identity cannot say "this is the stack the previous rule saw". Building the model once per rule cost most of
+ * the rules' time, so the cache keeps the model of the last stack and hands it out again only after checking
+ * that the stack it is given is the same data: the same resources in the same order, with the same type, URN,
+ * name, parent, dependencies, property dependencies and properties (compared exactly by {@link sameData}).
+ * Any difference, however small, builds a fresh model; a check costs no allocation and one walk over the
+ * properties, a fraction of building the model.
  *
  * Memory stays bounded: one stack's model at a time, dropped as soon as the event loop turns (`onNextTurn`).
  * The analyzer server calls the pack's stack policies one after the other within one turn, so the rules of one

@@ -1,14 +1,27 @@
+import { types } from "node:util";
+
 /**
- * How the Pulumi engine hands a policy values that are not known yet.
+ * How values that are not known yet reach the pack: the one place that knows it.
  *
  * During `pulumi preview`, an output that a provider computes (a droplet's `ipv6Address`, an hcloud server's
- * `ipv6Network`) and every input derived from one is sent to the analyzer as one of seven sentinel strings
- * (`UnknownStringValue` and friends in the engine's `plugin/rpc.go`). `@pulumi/policy` wraps the properties in
- * a proxy that throws `UnknownValueError` when such a value is read; the policy framework turns that into an
- * *advisory* "can't run policy during preview" note, which would let a mandatory rule pass silently. The pack
- * therefore reads the raw, unproxied properties and recognises the sentinels itself, so that every rule can
- * decide what an unknown means (fail closed, or reason from structure).
+ * `ipv6Network`) and every input derived from one travels from the engine to the analyzer as one of seven
+ * sentinel strings (`UnknownStringValue` and friends in the engine's `sdk/go/common/resource/plugin/rpc.go`).
+ * The pack's own analyzer (`policies/analyzer/`) reads the engine's values as they arrive and sees the
+ * sentinels as they are. `@pulumi/policy`, which runs the rules when they are embedded in a `PolicyPack` of
+ * one's own (`packArgs`), keeps them too, but wraps each resource's properties in a proxy that throws on a
+ * sentinel; the framework turns that throw into an *advisory* "can't run policy during preview" note, which
+ * would let a mandatory rule pass silently. So the rules read the plain object behind the proxy and decide
+ * themselves what an unknown means (fail closed, or reason from structure).
+ *
+ * Both facts are outside `@pulumi/policy`'s typed API (its proxy and sentinels are `@internal`): they were
+ * checked against {@link UNKNOWNS_CHECKED_WITH}, and `tests/policies/unknown-adapter.test.ts` fails on any other
+ * installed version until someone checks them again (and on this one if they stop holding). Where the proxy
+ * cannot be opened the way it was checked, {@link unwrapPolicyProps} throws rather than let the rules read
+ * through it: an error is loud, a silently advisory finding is not.
  */
+
+/** The `@pulumi/policy` version this file was checked against (its proxy's keys, its sentinels). */
+export const UNKNOWNS_CHECKED_WITH = "1.21.0";
 
 /** The engine's sentinels for unknown values, one per value type. */
 export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
@@ -46,21 +59,30 @@ export function containsUnknown(value: unknown): boolean {
   return false;
 }
 
-const PROXY_TARGET_KEY = "__getSpecialProxyTarget";
+/** The keys `@pulumi/policy` 1.21.0's unknown-checking proxy answers without throwing (`proxy.js`). */
 const IS_PROXY_KEY = "__isSpecialProxy";
+const PROXY_TARGET_KEY = "__getSpecialProxyTarget";
 
 /**
- * The plain object behind `@pulumi/policy`'s unknown-checking proxy (the proxy answers these two keys without
- * throwing). Nested values of the target are plain: the proxy wraps them lazily, on access.
+ * The plain properties of a resource: the object behind `@pulumi/policy`'s unknown-checking proxy, or the
+ * object itself when it is no proxy (the pack's own analyzer, the test harness). Nested values of the target
+ * are plain: the proxy wraps them lazily, on access.
+ *
+ * @throws Error when `props` is a proxy that does not open with the checked keys: the rules would otherwise
+ *   read through it and every unknown would become `@pulumi/policy`'s advisory note instead of a finding.
  */
 export function unwrapPolicyProps(props: unknown): Record<string, unknown> {
   if (props === null || typeof props !== "object") return {};
+  if (!types.isProxy(props)) return props as Record<string, unknown>;
   const record = props as Record<string, unknown>;
-  if (record[IS_PROXY_KEY] === true) {
-    const target = record[PROXY_TARGET_KEY];
-    if (target !== null && typeof target === "object") return target as Record<string, unknown>;
+  const target = record[IS_PROXY_KEY] === true ? record[PROXY_TARGET_KEY] : undefined;
+  if (target !== null && typeof target === "object" && !types.isProxy(target)) {
+    return target as Record<string, unknown>;
   }
-  return record;
+  throw new Error(
+    `ipv6-mail policies: the resource properties @pulumi/policy handed over are a proxy that does not open with ` +
+      `"${PROXY_TARGET_KEY}" (checked with @pulumi/policy ${UNKNOWNS_CHECKED_WITH}); see policies/core/unknown.ts`,
+  );
 }
 
 /** A human label for a maybe-value, for messages. */

@@ -10,6 +10,20 @@ export interface SarifOptions {
   readonly toolVersion?: string;
 }
 
+/**
+ * A rule's SARIF `name`: the id in PascalCase (`smtp-from-dedicated-prefix` → `SmtpFromDedicatedPrefix`). SARIF
+ * wants `id` a stable opaque identifier and `name` a different, readable one (a `name` equal to the `id` is
+ * validator warning SARIF1001); undefined when the PascalCase form would equal the id.
+ */
+export function sarifRuleName(id: string): string | undefined {
+  const name = id
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part !== "")
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join("");
+  return name === "" || name === id ? undefined : name;
+}
+
 const SECURITY_SEVERITY: Record<string, string> = { critical: "9.0", high: "7.5", medium: "5.0", low: "3.0" };
 
 function level(e: ReportEntry): "error" | "warning" | "note" {
@@ -28,7 +42,7 @@ export function formatSarif(report: PolicyReport, options: SarifOptions = {}): s
     const rule = RULES.find((r) => r.id === id);
     return {
       id,
-      name: id,
+      name: sarifRuleName(id),
       shortDescription: { text: rule?.description ?? id },
       fullDescription: { text: rule?.description ?? id },
       helpUri: rule ? ruleUrl(id) : undefined,

@@ -136,5 +136,20 @@ test(
         ["smtp-egress-unblocked", "violation"],
       ],
     );
+
+    // The README's policy-config.json: levels per rule id, through the CLI to the pack's analyzer.
+    const readme = preview(
+      p,
+      { "fcrdns-consistent": "advisory", "smtp-egress-unblocked": "disabled" },
+      { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "1" },
+      true,
+    );
+    assert.notEqual(readme.status, 0, "smtp-from-dedicated-prefix stays mandatory");
+    const levels = readReportInput(readme.stdout).entries.map((e) => [e.rule, e.level]);
+    assert.deepEqual(levels, [
+      ["smtp-from-dedicated-prefix", "mandatory"],
+      ["fcrdns-consistent", "advisory"],
+      ["spf-authorizes-sender", "mandatory"],
+    ]);
   },
 );

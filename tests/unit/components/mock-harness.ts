@@ -1,8 +1,7 @@
 /**
- * Runs components under `pulumi.runtime.setMocks` and records every registration as the resource monitor
- * receives it: type, name, parent URN, dependencies, and the inputs in their wire form, where a secret is
- * still wrapped in Pulumi's secret signature (the mock's own `MockResourceArgs` carry no parent, and push
- * secretness up to the enclosing object).
+ * The components' unit tests on the package's mock engine (`testing/mock-engine.ts`): every registration as
+ * the resource monitor receives it (type, name, parent URN, dependencies, inputs in their wire form, where a
+ * secret is still wrapped in Pulumi's secret signature), plus the assertions these tests share.
  *
  * Pulumi's runtime is process-global; `node --test` runs each test file in its own process, so every file
  * installs the mocks once with {@link installMocks} and calls {@link MockEnvironment.reset} between tests.
@@ -11,10 +10,11 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { resetDedicatedPrefixClaims } from "../../../components/prefix-claims";
 import { InvalidConfigError } from "../../../net";
+import { isWireSecret, plainWireValue } from "../../../policies/core/wire-values";
+import { MockEngine, Registration, startMockEngine } from "../../../testing/mock-engine";
 
-/** The key and value that mark a secret in the wire form of a property. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export type { Registration } from "../../../testing/mock-engine";
+export { isWireSecret } from "../../../policies/core/wire-values";
 
 /** Outputs the fake providers compute. */
 export const DROPLET_IPV4 = "203.0.113.20";
@@ -23,39 +23,6 @@ export const HCLOUD_IPV4 = "203.0.113.21";
 export const HCLOUD_IPV6 = "2a01:4f8:c17:1234::1";
 export const HCLOUD_IPV6_NETWORK = "2a01:4f8:c17:1234::/64";
 export const COMMAND_STDOUT = "ipv6-mail: changed";
-
-/** One registration, as the resource monitor received it. */
-export interface Registration {
-  readonly type: string;
-  readonly name: string;
-  readonly custom: boolean;
-  /** The parent's URN; undefined for a top-level resource. */
-  readonly parent?: string;
-  readonly urn: string;
-  /** Inputs in wire form: secrets are `{ [SIG_KEY]: SECRET_SIG, value }` exactly where they were. */
-  readonly inputs: Record<string, unknown>;
-  readonly dependencies: readonly string[];
-  /** What the component passed to `registerOutputs` (components only), in wire form. */
-  outputs?: Record<string, unknown>;
-}
-
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getCustom(): boolean;
-  getObject(): { toJavaScript(): unknown } | undefined;
-  getDependenciesList(): string[];
-}
-type RegisterCallback = (err: unknown, response?: { getUrn(): string }) => void;
-interface OutputsRequest {
-  getUrn(): string;
-  getOutputs(): { toJavaScript(): unknown } | undefined;
-}
-interface MonitorLike {
-  registerResource(req: RegisterRequest, cb: RegisterCallback): void;
-  registerResourceOutputs(req: OutputsRequest, cb: (err: unknown, r?: unknown) => void): void;
-}
 
 /** Numeric ids, as DigitalOcean and Hetzner Cloud give them. */
 export const DROPLET_ID = 350001;
@@ -88,16 +55,18 @@ export function providerOutputs(args: pulumi.runtime.MockResourceArgs): Record<s
   }
 }
 
-/** The mocked runtime of one test file. */
+/** The mocked runtime of one test file (the mock engine of `testing/mock-engine.ts`). */
 export class MockEnvironment {
-  readonly registrations: Registration[] = [];
+  constructor(private readonly engine: MockEngine) {}
+
+  /** Every registration so far, as the resource monitor received it. */
+  get registrations(): Registration[] {
+    return this.engine.registrations;
+  }
 
   /** Waits until every registration the program started has reached the monitor. */
-  async settle(): Promise<void> {
-    // `waitForRPCs` drains the runtime's queue of outstanding registrations; it is internal to @pulumi/pulumi.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-    await settings.waitForRPCs();
+  settle(): Promise<void> {
+    return this.engine.settle();
   }
 
   /**
@@ -106,7 +75,7 @@ export class MockEnvironment {
    */
   async reset(): Promise<void> {
     await this.settle();
-    this.registrations.length = 0;
+    this.engine.clear();
     resetDedicatedPrefixClaims();
   }
 
@@ -133,9 +102,9 @@ export class MockEnvironment {
 }
 
 /**
- * Installs mocks for this process and wraps the mock monitor so that every registration is recorded.
- * `outputs` overrides or extends {@link providerOutputs}; with `preview`, an output the mock leaves out is
- * unknown, as in `pulumi preview` before the resource exists.
+ * Installs the mock engine for this process (every registration recorded). `outputs` overrides or extends
+ * {@link providerOutputs}; with `preview`, an output the mock leaves out is unknown, as in `pulumi preview`
+ * before the resource exists.
  */
 export async function installMocks(
   outputs: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> = providerOutputs,
@@ -144,66 +113,13 @@ export async function installMocks(
   stack = "test",
   preview = false,
 ): Promise<MockEnvironment> {
-  pulumi.runtime.setAllConfig(config, secretKeys);
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        if (!args.custom) return { id: undefined, state: {} };
-        const { id, ...computed } = outputs(args);
-        return {
-          id: typeof id === "string" ? id : `${args.name}-id`,
-          state: { ...args.inputs, ...computed },
-        };
-      },
-      call: (args) => args.inputs,
-    },
-    "ipv6-mail",
-    stack,
-    preview,
-  );
-  const env = new MockEnvironment();
-  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    register(req, (err, response) => {
-      if (!err && response) {
-        env.registrations.push({
-          type: req.getType(),
-          name: req.getName(),
-          custom: req.getCustom(),
-          parent: req.getParent() || undefined,
-          urn: response.getUrn(),
-          inputs: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
-          dependencies: req.getDependenciesList(),
-        });
-      }
-      cb(err, response);
-    });
-  };
-  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
-  monitor.registerResourceOutputs = (req, cb) => {
-    const found = env.registrations.find((r) => r.urn === req.getUrn());
-    if (found) found.outputs = (req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
-    registerOutputs(req, cb);
-  };
-  return env;
-}
-
-/** Whether a wire-form value is a secret. */
-export function isWireSecret(value: unknown): boolean {
-  return (
-    value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
-  );
+  const engine = await startMockEngine({ project: "ipv6-mail", stack, preview, outputs, config, secretKeys });
+  return new MockEnvironment(engine);
 }
 
 /** A wire-form value with every secret wrapper removed. */
 export function unwrap(value: unknown): unknown {
-  if (isWireSecret(value)) return unwrap((value as Record<string, unknown>).value);
-  if (Array.isArray(value)) return value.map(unwrap);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
-  }
-  return value;
+  return plainWireValue(value);
 }
 
 /** An unwrapped input of a registration, as a string (fails the test when it isn't one). */
