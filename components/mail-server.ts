@@ -1,22 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
-import { types } from "@pulumi/command";
 import { DigitalOceanHost } from "./hosts/digitalocean-host";
 import { HetznerHost } from "./hosts/hetzner-host";
 import { ExistingHost } from "./hosts/existing-host";
-import {
-  checkSmtpAddressOf,
-  resolveTunnel,
-  ResolvedTunnel,
-  tunnelPrefixOrigin,
-} from "./tunnel/he-tunnel-args";
-import { endpointUpdateSection, endpointUpdateStdin, tunnelAddressing, tunnelSpec } from "./tunnel/he-tunnel";
-import { firewallSpec } from "./firewall/host-firewall";
-import { mtaRestoreSection, mtaSection } from "./mta/mta-binding";
+import { MailHost } from "./hosts/mail-host";
+import { checkSmtpAddressOf, resolveTunnel, tunnelPrefixOrigin } from "./tunnel/he-tunnel-args";
+import { endpointUpdateStdin, HeTunnel, tunnelAddressing } from "./tunnel/he-tunnel";
+import { HostFirewall } from "./firewall/host-firewall";
+import { MtaBinding } from "./mta/mta-binding";
 import {
   checkMailDnsArgs,
   MailDns,
   MailDnsAddresses,
   MailDnsArgs,
+  MailDnsFactAddresses,
+  mailDnsFacts,
   planMailDnsRecords,
   spfRecordOf,
 } from "./dns/mail-dns";
@@ -24,22 +21,9 @@ import { checkMailServerArgs, MailServerArgs } from "./mail-server-args";
 import { isMailDnsSetting, mailDnsSettingsOf } from "./dns/mail-dns-settings";
 import { HostScriptCommands, registerHostScript } from "./transport/host-script-command";
 import { claimDedicatedPrefix } from "./prefix-claims";
-import {
-  composeHostScript,
-  firewallApplySection,
-  firewallConfirmSection,
-  firewallRemoveSection,
-  forgetHostStateSection,
-  gaiConfRestoreSection,
-  gaiConfSection,
-  hostPackagesRemoveSection,
-  hostPackagesSection,
-  HostScriptSection,
-  nativeAddressRemoveSection,
-  nativeAddressSection,
-  tunnelApplySection,
-  tunnelRemoveSection,
-} from "../host-config";
+import { HostConfiguration, HostPartRenderer } from "./host-configuration";
+import { nativeAddressRemoveSection, nativeAddressSection } from "../host-config";
+import { AddressingFacts, FactValue, FactValues, MAIL_FACTS_VERSION, MailFacts } from "../facts/mail-facts";
 import {
   ConfigProblem,
   ConfigProblems,
@@ -60,26 +44,28 @@ import { fromHostAddress, hostAddressOrigin, hostAddressProblem } from "./hosts/
 
 const TYPE = "ipv6-mail:index:MailServer";
 
-/** The scripts of one mail host: applied in one SSH session, confirmed in a second. */
-interface HostScripts {
-  apply: string;
-  remove: string;
-  confirm: string;
-}
-
 /**
  * A mail host that sends over IPv6 the way it should: from a dedicated /64 (a Hurricane Electric routed
  * prefix, or a Hetzner server's own /64, or a dedicated server's), with the MTA pinned to an address of it,
  * matching AAAA, PTR and SPF, and an IPv6 host firewall that keeps neighbour discovery open.
  *
+ * It is made of its parts, each a component under it: the host ({@link MailHost}), the {@link HeTunnel} (when
+ * the /64 comes through one), the {@link HostFirewall}, the {@link MtaBinding} and the {@link MailDns}, each
+ * publishing its own `facts`. The parts hand their sections to one {@link HostConfiguration}, so the host is
+ * still configured by one idempotent script (tunnel, firewall, MTA, gai.conf) over one SSH session, then a
+ * second session confirms the host is still reachable, which keeps the firewall's ruleset (otherwise it rolls
+ * back by itself).
+ *
  * Every argument given literally is checked before anything is registered, and all problems are reported
- * together. The host is configured by one idempotent script (tunnel, firewall, MTA, gai.conf) over one SSH
- * session, then a second session confirms the host is still reachable, which keeps the firewall's ruleset
- * (otherwise it rolls back by itself).
+ * together.
  */
 export class MailServer extends pulumi.ComponentResource {
   readonly hostName: string;
-  readonly host: DigitalOceanHost | HetznerHost | ExistingHost;
+  readonly host: MailHost;
+  readonly tunnel?: HeTunnel;
+  readonly firewall: HostFirewall;
+  /** The MTA's source address (undefined when sending over IPv4 only). */
+  readonly mtaBinding?: MtaBinding;
   /** The /64 mail is sent from (undefined when sending over IPv4 only). */
   readonly dedicatedPrefix: pulumi.Output<string | undefined>;
   readonly prefixSource: PrefixSource;
@@ -92,6 +78,8 @@ export class MailServer extends pulumi.ComponentResource {
   readonly dnsRecords: pulumi.Output<DnsRecordPlan[]>;
   readonly dns?: MailDns;
   readonly hostCommands: HostScriptCommands;
+  /** The addressing (and, without a DNS provider, the planned records) as {@link MailFacts}; the parts have theirs. */
+  readonly facts: MailFacts;
 
   constructor(name: string, args: MailServerArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = new ConfigProblems();
@@ -140,23 +128,9 @@ export class MailServer extends pulumi.ComponentResource {
     this.hostName = hostName;
 
     const child = { parent: this };
-    const access = args.firewall;
-    if (args.digitalocean) {
-      this.host = new DigitalOceanHost(name, { ...args.digitalocean, hostName, access }, child);
-    } else if (args.hetzner) {
-      this.host = new HetznerHost(name, { ...args.hetzner, hostName, access }, child);
-    } else {
-      this.host = new ExistingHost(
-        name,
-        {
-          ...(args.existing as NonNullable<MailServerArgs["existing"]>),
-          allowDocumentationPrefixes: args.allowDocumentationPrefixes,
-        },
-        child,
-      );
-    }
-    const host = this.host;
-    this.ipv4Address = pulumi.output(host.ipv4Address as pulumi.Input<string | undefined>);
+    const host = createHost(name, args, hostName, child);
+    this.host = host;
+    this.ipv4Address = host.ipv4Address;
     this.prefixSource = args.smtpOverIpv4Only
       ? host.prefixSource
       : (tunnel?.prefixSource ?? host.prefixSource);
@@ -164,8 +138,8 @@ export class MailServer extends pulumi.ComponentResource {
 
     // What only the host's creation (or another resource) decides is checked once known: nothing that
     // takes it is registered unless it passes, and the failure is this component's error.
-    const hostIpv4 = host.ipv4Address as pulumi.Input<string | undefined>;
-    const hostPrefix = host.ipv6Prefix as pulumi.Input<string | undefined>;
+    const hostIpv4 = host.ipv4Address;
+    const hostPrefix = host.ipv6Prefix;
     const late = new LateCheck(
       this,
       "MailServer",
@@ -190,15 +164,80 @@ export class MailServer extends pulumi.ComponentResource {
     this.smtpAddress = fromHost ? late.published(smtp, undefined) : smtp;
     this.ptrName = this.smtpAddress.apply((a) => (a === undefined ? undefined : ptrOwnerName(a)));
 
+    // The parts: each a component under this one, each handing its sections to the one host configuration.
+    const configuration = new HostConfiguration(
+      args.hostName,
+      (args.preferIpv4Outbound || args.smtpOverIpv4Only) ?? false,
+    );
+    const allowDocumentationPrefixes = args.allowDocumentationPrefixes;
+    const addressing = !sendsOverIpv6
+      ? undefined
+      : staticPrefix !== undefined
+        ? tunnel
+          ? undefined
+          : literalAddressing(staticPrefix, interfaceId, host)
+        : derivedAddressing(interfaceId, host);
+    if (tunnel && args.tunnel) {
+      this.tunnel = new HeTunnel(
+        name,
+        {
+          ...args.tunnel,
+          connection: host.connection,
+          hostName,
+          publicIpv4: hostIpv4 as pulumi.Output<string>,
+          smtpInterfaceId: args.smtpInterfaceId,
+          nativeIpv6Prefix: hostPrefix,
+          allowDocumentationPrefixes,
+        },
+        child,
+        configuration,
+      );
+    } else if (sendsOverIpv6) {
+      configuration.addressing = nativeAddressPart(args);
+    }
+    const addressFacts: AddressingFacts | undefined = addressing ?? this.tunnel?.facts.addressing;
+    this.firewall = new HostFirewall(
+      name,
+      {
+        ...args.firewall,
+        rejectSmtpOverIpv6: args.firewall.rejectSmtpOverIpv6 ?? args.smtpOverIpv4Only ?? false,
+        connection: host.connection,
+        heServerIpv4: tunnel?.heServerIpv4,
+        tunnelInterface: tunnel?.interfaceName,
+      },
+      child,
+      configuration,
+    );
+    const ipv4Fact: FactValue | undefined = !host.hasIpv4
+      ? undefined
+      : typeof args.existing?.ipv4Address === "string"
+        ? { value: args.existing.ipv4Address, derivation: "existing.ipv4Address" }
+        : { ref: "ipv4Address", derivation: `the host's public IPv4 (${host.constructor.name} "${name}")` };
+    if (addressFacts) {
+      this.mtaBinding = new MtaBinding(
+        name,
+        {
+          ...args.mta,
+          connection: host.connection,
+          smtpAddress: smtp as pulumi.Output<string>,
+          hostName,
+          ipv4Address: hostIpv4 as pulumi.Output<string>,
+          allowDocumentationPrefixes,
+        },
+        child,
+        { configuration, bind6: addressFacts.smtpAddress, bind4: args.mta?.bindIpv4 ? ipv4Fact : undefined },
+      );
+    }
+
     const scripts = pulumi
       .all([checked(hostIpv4), checked(hostPrefix), smtp, prefix, checked(args.tunnel?.localIpv4)])
       .apply(([ipv4, nativePrefix, smtp, prefix, localIpv4]) =>
-        renderHostScripts(args, tunnel, { ipv4, nativePrefix, smtp, prefix, localIpv4 }),
+        configuration.render({ ipv4, nativePrefix, smtp, prefix, localIpv4 }),
       );
-    this.hostCommands = registerHostScript(
+    configuration.commands = registerHostScript(
       `${name}-host`,
       {
-        connection: host.connection as types.input.remote.ConnectionArgs,
+        connection: host.connection,
         apply: scripts.apply((s) => s.apply),
         remove: scripts.apply((s) => s.remove),
         confirm: scripts.apply((s) => s.confirm),
@@ -207,22 +246,27 @@ export class MailServer extends pulumi.ComponentResource {
       },
       this,
     );
+    this.hostCommands = configuration.commands;
 
     const dns = mailDnsArgs(args, hostName, {
       smtpAddress: smtp as pulumi.Output<string>,
       dedicatedPrefix: prefix as pulumi.Output<string>,
       // An existing IPv6-only host has no IPv4: no A record (MailDns registers one whenever it is given).
-      ipv4Address:
-        host instanceof ExistingHost && args.existing?.ipv4Address === undefined
-          ? undefined
-          : (checked(hostIpv4) as pulumi.Output<string>),
-      hetznerServerId: host instanceof HetznerHost ? host.serverId : undefined,
+      ipv4Address: host.hasIpv4 ? (checked(hostIpv4) as pulumi.Output<string>) : undefined,
+      hetznerServerId: host.rdnsServerId,
     });
+    const dnsAddresses: MailDnsFactAddresses = {
+      smtpAddress: addressFacts?.smtpAddress,
+      dedicatedPrefix: addressFacts?.dedicatedPrefix,
+      ipv4Address: ipv4Fact,
+    };
     if (dns.cloudflare !== undefined || dns.hetznerServerId !== undefined) {
-      this.dns = new MailDns(name, dns, {
-        ...child,
-        dependsOn: late.gateWith([this.hostCommands.confirm ?? this.hostCommands.apply]),
-      });
+      this.dns = new MailDns(
+        name,
+        dns,
+        { ...child, dependsOn: late.gateWith([this.hostCommands.confirm ?? this.hostCommands.apply]) },
+        dnsAddresses,
+      );
       this.dnsRecords = this.dns.records;
       this.spfRecord = this.dns.spfRecord;
     } else {
@@ -230,6 +274,25 @@ export class MailServer extends pulumi.ComponentResource {
       this.dnsRecords = late.published(planMailDnsRecords(dns, "MailServer", name), []);
       this.spfRecord = this.dnsRecords.apply((rs) => spfRecordOf(rs, args.zone));
     }
+
+    this.facts = {
+      version: MAIL_FACTS_VERSION,
+      component: "MailServer",
+      sendsOverIpv6,
+      addressing: addressFacts,
+      dns: this.dns ? undefined : mailDnsFacts(dns, dnsAddresses),
+    };
+    const refersToValues = [addressFacts?.dedicatedPrefix, ipv4Fact].some((f) => f?.ref !== undefined);
+    const values: pulumi.Output<FactValues> | undefined = !refersToValues
+      ? undefined
+      : pulumi
+          .all([this.dedicatedPrefix, this.smtpAddress, this.ptrName, this.ipv4Address])
+          .apply(([dedicatedPrefix, smtpAddress, ptrName, ipv4Address]) => ({
+            dedicatedPrefix,
+            smtpAddress,
+            ptrName,
+            ipv4Address: ipv4Address || undefined,
+          }));
 
     this.registerOutputs({
       hostName: this.hostName,
@@ -240,14 +303,72 @@ export class MailServer extends pulumi.ComponentResource {
       spfRecord: this.spfRecord,
       tunnelInterface: this.tunnelInterface,
       ipv4Address: this.ipv4Address,
-      hostFirewall: true,
       allowDocumentationPrefixes: args.allowDocumentationPrefixes ?? false,
       // Says outright that no IPv6 SMTP source exists, so a policy need not infer it from a missing address.
       smtpOverIpv4Only: args.smtpOverIpv4Only ?? false,
       sageCertified: tunnel?.sageCertified,
       dnsRecords: this.dnsRecords,
+      facts: values === undefined ? this.facts : { ...this.facts, values },
     });
   }
+}
+
+/** The machine the mail server configures: exactly one of `digitalocean`, `hetzner`, `existing` is set. */
+function createHost(
+  name: string,
+  args: MailServerArgs,
+  hostName: string,
+  opts: pulumi.ComponentResourceOptions,
+): MailHost {
+  const access = args.firewall;
+  if (args.digitalocean) return new DigitalOceanHost(name, { ...args.digitalocean, hostName, access }, opts);
+  if (args.hetzner) return new HetznerHost(name, { ...args.hetzner, hostName, access }, opts);
+  return new ExistingHost(
+    name,
+    {
+      ...(args.existing as NonNullable<MailServerArgs["existing"]>),
+      allowDocumentationPrefixes: args.allowDocumentationPrefixes,
+    },
+    opts,
+  );
+}
+
+/** A declared dedicated /64 (an existing host's `ipv6Prefix`) and the SMTP address in it, both literal. */
+function literalAddressing(prefix: string, interfaceId: string, host: MailHost): AddressingFacts {
+  return {
+    dedicatedPrefix: { value: prefix, derivation: host.prefixDerivation, ownership: host.prefixSource },
+    smtpAddress: {
+      value: serviceAddress(prefix, interfaceId),
+      derivation: `the dedicated /64 + ${interfaceId}`,
+      interfaceId,
+    },
+  };
+}
+
+/** The host's own /64, known once the host exists, and the SMTP address in it: refs of the facts' values. */
+function derivedAddressing(interfaceId: string, host: MailHost): AddressingFacts {
+  return {
+    dedicatedPrefix: {
+      ref: "dedicatedPrefix",
+      derivation: host.prefixDerivation,
+      ownership: host.prefixSource,
+    },
+    smtpAddress: { ref: "smtpAddress", derivation: `the dedicated /64 + ${interfaceId}`, interfaceId },
+  };
+}
+
+/** The SMTP address on the host's own NIC (a Hetzner server's or an existing host's own /64). */
+function nativeAddressPart(args: MailServerArgs): HostPartRenderer {
+  const interfaceName = settingValue(
+    PROVIDER_INTERFACE_NAME,
+    args.nativeInterface,
+    "MailServer nativeInterface",
+  );
+  return (known) => {
+    if (known.smtp === undefined) return undefined;
+    const native = { interfaceName, smtpAddress: known.smtp };
+    return { apply: [nativeAddressSection(native)], remove: nativeAddressRemoveSection(native) };
+  };
 }
 
 /**
@@ -364,74 +485,4 @@ function lateProblems(
     dedicatedPrefix: sendsOverIpv6 ? prefix : undefined,
     ipv4Address: args.existing !== undefined && args.existing.ipv4Address === undefined ? undefined : ipv4,
   });
-}
-
-/** Renders the host's apply, remove and confirm scripts once its addresses are known (and checked). */
-function renderHostScripts(
-  args: MailServerArgs,
-  tunnel: ResolvedTunnel | undefined,
-  known: { ipv4?: string; nativePrefix?: string; smtp?: string; prefix?: string; localIpv4?: string },
-): HostScripts {
-  const apply: HostScriptSection[] = [];
-  const remove: HostScriptSection[] = [];
-  if (tunnel && args.tunnel && known.smtp && known.prefix) {
-    const publicIpv4 = known.ipv4 ?? "";
-    const localIpv4 = known.localIpv4 ?? publicIpv4;
-    const spec = tunnelSpec(
-      tunnel,
-      { dedicatedPrefix: known.prefix, smtpAddress: known.smtp },
-      localIpv4,
-      tunnel.providerPrefix ?? (known.nativePrefix || undefined),
-    );
-    const update = endpointUpdateSection(tunnel, args.tunnel, publicIpv4);
-    if (update) apply.push(update);
-    apply.push(tunnelApplySection(spec));
-    remove.push(tunnelRemoveSection(spec));
-  } else if (known.smtp && !args.smtpOverIpv4Only) {
-    const native = {
-      interfaceName: settingValue(
-        PROVIDER_INTERFACE_NAME,
-        args.nativeInterface,
-        "MailServer nativeInterface",
-      ),
-      smtpAddress: known.smtp,
-    };
-    apply.push(nativeAddressSection(native));
-    remove.push(nativeAddressRemoveSection(native));
-  }
-  const fw = firewallSpec(
-    {
-      ...args.firewall,
-      rejectSmtpOverIpv6: args.firewall.rejectSmtpOverIpv6 ?? args.smtpOverIpv4Only ?? false,
-    },
-    tunnel?.heServerIpv4,
-    tunnel?.interfaceName,
-  );
-  apply.push(firewallApplySection(fw));
-  remove.push(firewallRemoveSection(fw));
-  if (known.smtp && !args.smtpOverIpv4Only) {
-    apply.push(
-      mtaSection(
-        args.mta?.kind ?? "postfix",
-        known.smtp,
-        args.hostName.toLowerCase(),
-        args.mta?.bindIpv4 ? known.ipv4 : undefined,
-      ),
-    );
-    remove.unshift(mtaRestoreSection(args.mta?.kind ?? "postfix"));
-  }
-  // gai.conf is restored when IPv4 is no longer preferred, and on removal.
-  apply.push(args.preferIpv4Outbound || args.smtpOverIpv4Only ? gaiConfSection() : gaiConfRestoreSection());
-  remove.unshift(gaiConfRestoreSection());
-  // What the sections run is installed first (a fresh cloud image); it stays installed on removal.
-  const packages = hostPackagesSection(apply);
-  if (packages) apply.unshift(packages);
-  remove.push(hostPackagesRemoveSection(), forgetHostStateSection());
-  return {
-    apply: composeHostScript(apply, { title: `mail host ${args.hostName} (apply)` }),
-    remove: composeHostScript(remove, { title: `mail host ${args.hostName} (remove)` }),
-    confirm: composeHostScript([firewallConfirmSection(fw)], {
-      title: `mail host ${args.hostName} (confirm)`,
-    }),
-  };
 }

@@ -15,3 +15,4 @@ export * from "./gai-conf";
 export * from "./native-address";
 export * from "./host-packages";
 export * from "./host-state";
+export * from "./mail-host-scripts";

@@ -12,6 +12,7 @@ import {
 import { composeHostScript, HostScriptSection } from "./script-frame";
 import { NFTABLES_PACKAGE } from "./host-packages";
 import { heredoc, hostPath, shellQuote } from "./shell-text";
+import type { FirewallFacts, OpenPortFacts } from "../facts/mail-facts";
 
 /** The IPv6 host firewall of a mail host. Values are already validated by the calling component. */
 export interface FirewallSpec {
@@ -126,6 +127,64 @@ function plan(spec: FirewallSpec): FirewallPlan {
   };
 }
 
+// The ICMPv6 types the input chain accepts, shared by the ruleset and by its facts ({@link firewallFacts}).
+/** Neighbour solicitation and advertisement, accepted with hop limit 255 (so never from off-link). */
+const ICMPV6_NEIGHBOUR_DISCOVERY = ["nd-neighbor-solicit", "nd-neighbor-advert"] as const;
+/** Router advertisements, from link-local sources only. */
+const ICMPV6_ROUTER_ADVERTISEMENT = ["nd-router-advert"] as const;
+/** Multicast listener discovery, from link-local sources only. */
+const ICMPV6_MULTICAST_LISTENER = [
+  "mld-listener-query",
+  "mld-listener-report",
+  "mld2-listener-report",
+] as const;
+/** The errors path MTU discovery and diagnosis need. */
+const ICMPV6_ERRORS = [
+  "destination-unreachable",
+  "packet-too-big",
+  "time-exceeded",
+  "parameter-problem",
+] as const;
+const ICMPV6_ECHO = ["echo-request", "echo-reply"] as const;
+
+/** Everyone, as the facts name the sources of a port open to all. */
+const ANY_IPV6 = "::/0";
+
+/**
+ * What the ruleset of `spec` does, as structured facts ({@link FirewallFacts}): derived from the same plan and
+ * the same ICMPv6 lists the renderer uses, so a component publishes what it loads, never a claim beside it.
+ */
+export function firewallFacts(spec: FirewallSpec): FirewallFacts {
+  const p = plan(spec);
+  const mailPorts = p.reject25 ? p.ports.filter((port) => port !== 25) : p.ports;
+  const tcp = (port: number, sources: readonly string[]): OpenPortFacts => ({
+    protocol: "tcp",
+    port,
+    sources,
+  });
+  const admin6 = p.admin6.map((a) => a.text);
+  return {
+    ipv6Input: {
+      policy: "drop",
+      interfaces: spec.tunnelInterface ? ["*", spec.tunnelInterface] : ["*"],
+      icmpv6Accepted: [...ICMPV6_NEIGHBOUR_DISCOVERY, ...ICMPV6_ERRORS, ...ICMPV6_ECHO],
+      icmpv6FromLinkLocal: [...ICMPV6_ROUTER_ADVERTISEMENT, ...ICMPV6_MULTICAST_LISTENER],
+      icmpv6DroppedOn: spec.tunnelInterface
+        ? ICMPV6_ROUTER_ADVERTISEMENT.map((type) => ({ interface: spec.tunnelInterface as string, type }))
+        : [],
+      open: [
+        ...mailPorts.map((port) => tcp(port, [ANY_IPV6])),
+        ...(admin6.length > 0 ? [tcp(p.sshPort, admin6)] : []),
+      ],
+      rejected: p.reject25 ? [tcp(25, [ANY_IPV6])] : [],
+    },
+    ipv4Input: { policy: "accept", protocol41From: spec.heServerIpv4 },
+    adminSources: [...spec.adminSources],
+    sshPort: p.sshPort,
+    rollbackSeconds: p.rollbackSeconds,
+  };
+}
+
 function element(p: Ipv6Prefix): string {
   return p.length === 128 ? p.address : p.text;
 }
@@ -172,12 +231,13 @@ export function renderFirewallRuleset(spec: FirewallSpec): string {
   if (spec.tunnelInterface) {
     lines.push(`\t\tiifname "${spec.tunnelInterface}" icmpv6 type nd-router-advert drop`);
   }
+  const types = (list: readonly string[]) => (list.length === 1 ? list[0] : `{ ${list.join(", ")} }`);
   lines.push(
-    "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept",
-    "\t\tip6 saddr fe80::/10 icmpv6 type nd-router-advert ip6 hoplimit 255 accept",
-    "\t\tip6 saddr fe80::/10 icmpv6 type { mld-listener-query, mld-listener-report, mld2-listener-report } accept",
-    "\t\ticmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem } accept",
-    "\t\ticmpv6 type { echo-request, echo-reply } accept",
+    `\t\ticmpv6 type ${types(ICMPV6_NEIGHBOUR_DISCOVERY)} ip6 hoplimit 255 accept`,
+    `\t\tip6 saddr fe80::/10 icmpv6 type ${types(ICMPV6_ROUTER_ADVERTISEMENT)} ip6 hoplimit 255 accept`,
+    `\t\tip6 saddr fe80::/10 icmpv6 type ${types(ICMPV6_MULTICAST_LISTENER)} accept`,
+    `\t\ticmpv6 type ${types(ICMPV6_ERRORS)} accept`,
+    `\t\ticmpv6 type ${types(ICMPV6_ECHO)} accept`,
     "\t\tip6 saddr fe80::/10 udp sport 547 udp dport 546 accept",
   );
   if (p.reject25) lines.push("\t\ttcp dport 25 reject with tcp reset");

@@ -15,6 +15,33 @@ import {
 import { Known, knownValue, NOT_YET_KNOWN } from "../known-input";
 import { MailDnsSettings, mailDnsSettingsOf } from "./mail-dns-settings";
 import { LateCheck } from "../late-check";
+import {
+  DnsFacts,
+  DnsRecordFact,
+  FactRef,
+  FactValue,
+  FactValues,
+  MAIL_FACTS_VERSION,
+  MailFacts,
+  SpfTermFact,
+} from "../../facts/mail-facts";
+
+/** The addresses of the DNS facts: literal, or refs of the fact set's values (see {@link mailDnsFacts}). */
+export interface MailDnsFactAddresses {
+  readonly smtpAddress?: FactValue;
+  readonly dedicatedPrefix?: FactValue;
+  readonly ipv4Address?: FactValue;
+}
+
+/**
+ * Stand-ins the plan is run with for addresses that are refs, recognised again in the planned records: a
+ * record content equal to one is that ref. Documentation values inside one /64, as the plan requires.
+ */
+const FACT_STAND_IN: Readonly<Record<Exclude<FactRef, "ptrName">, string>> = {
+  smtpAddress: "2001:db8:fac7::25",
+  dedicatedPrefix: "2001:db8:fac7::/64",
+  ipv4Address: "192.0.2.250",
+};
 
 const TYPE = "ipv6-mail:index:MailDns";
 
@@ -92,8 +119,19 @@ export class MailDns extends pulumi.ComponentResource {
   readonly ptrName: pulumi.Output<string | undefined>;
   readonly cloudflareRecords: cloudflare.DnsRecord[] = [];
   readonly rdns?: hcloud.Rdns;
+  /** The records it writes, literal or derived ({@link MailFacts}), also the `facts` output. */
+  readonly facts: MailFacts;
 
-  constructor(name: string, args: MailDnsArgs, opts?: pulumi.ComponentResourceOptions) {
+  /**
+   * @param composedBy the addresses as its MailServer's facts name them, when this is a part of a MailServer
+   *   (its refs are then the MailServer's values).
+   */
+  constructor(
+    name: string,
+    args: MailDnsArgs,
+    opts?: pulumi.ComponentResourceOptions,
+    composedBy?: MailDnsFactAddresses,
+  ) {
     const problems = new ConfigProblems();
     problems.addAll(checkMailDnsArgs(args, name));
     problems.throwIfAny("MailDns", name);
@@ -157,8 +195,97 @@ export class MailDns extends pulumi.ComponentResource {
         gated,
       );
     }
-    this.registerOutputs({ records: this.records, spfRecord: this.spfRecord, ptrName: this.ptrName });
+    const addresses = composedBy ?? standaloneAddresses(args, sendsOverIpv6);
+    this.facts = {
+      version: MAIL_FACTS_VERSION,
+      component: "MailDns",
+      ...(composedBy ? { partOf: "MailServer" as const } : {}),
+      sendsOverIpv6,
+      dns: mailDnsFacts(args, addresses),
+    };
+    const values = composedBy ? undefined : factValuesOf(args, addresses);
+    this.registerOutputs({
+      records: this.records,
+      spfRecord: this.spfRecord,
+      ptrName: this.ptrName,
+      facts: values === undefined ? this.facts : { ...this.facts, values },
+    });
   }
+}
+
+/**
+ * The DNS facts of `args`: the records {@link planMailDns} plans (the same plan MailDns publishes), with each
+ * address that is not literal yet planned as a stand-in and published as its ref, so the facts say at preview
+ * that the AAAA and the PTR take the SMTP address and the SPF's `ip6:` the dedicated /64, and which terms are
+ * literal. `via` says where each record is written: Cloudflare, Hetzner's Rdns, or only planned.
+ */
+export function mailDnsFacts(args: MailDnsArgs, addresses: MailDnsFactAddresses): DnsFacts {
+  // The SMTP address and the /64 are planned against each other: while either is a ref, both stand in.
+  const ipv6Refs = [addresses.smtpAddress, addresses.dedicatedPrefix].some((a) => a?.ref !== undefined);
+  const standIns = new Map<string, FactValue>();
+  const resolve = (key: Exclude<FactRef, "ptrName">): string | undefined => {
+    const fact = addresses[key];
+    if (fact === undefined) return undefined;
+    if (fact.value !== undefined && (key === "ipv4Address" || !ipv6Refs)) return fact.value;
+    standIns.set(FACT_STAND_IN[key], fact);
+    return FACT_STAND_IN[key];
+  };
+  const planned = {
+    smtpAddress: resolve("smtpAddress"),
+    dedicatedPrefix: resolve("dedicatedPrefix"),
+    ipv4Address: resolve("ipv4Address"),
+  };
+  const smtp = standIns.get(FACT_STAND_IN.smtpAddress);
+  if (smtp !== undefined) {
+    standIns.set(
+      ptrOwnerName(FACT_STAND_IN.smtpAddress),
+      smtp.value !== undefined
+        ? { value: ptrOwnerName(smtp.value), derivation: "the ip6.arpa name of the SMTP address" }
+        : { ref: "ptrName", derivation: "the ip6.arpa name of the SMTP address" },
+    );
+  }
+  const allowDocumentation = standIns.size > 0 ? true : args.allowDocumentationPrefixes;
+  const records = planRecords(args, "MailDns", "facts", planned, allowDocumentation);
+  const fact = (text: string): FactValue => standIns.get(text) ?? { value: text, derivation: "literal" };
+  const zone = args.zone.toLowerCase();
+  const hostName = args.hostName.toLowerCase();
+  const viaOf = (record: DnsRecordPlan): DnsRecordFact["via"] => {
+    if (record.type !== "PTR") return args.cloudflare ? "cloudflare" : "planned";
+    if (args.cloudflare?.reverseZoneId !== undefined) return "cloudflare";
+    return args.hetznerServerId !== undefined ? "hcloud-rdns" : "planned";
+  };
+  return {
+    zone,
+    hostName,
+    records: records.map((record): DnsRecordFact => {
+      const base = { type: record.type, name: fact(record.name), ttl: record.ttl, via: viaOf(record) };
+      if (record.type !== "TXT") return { ...base, content: fact(record.content) };
+      const text = unquoteTxt(record.content);
+      const spf = spfTermFacts(text, standIns);
+      return spf.some((t) => t.ref !== undefined)
+        ? { ...base, content: { derivation: "the SPF terms, some of them refs" }, spf }
+        : { ...base, content: { value: text, derivation: "literal" }, spf };
+    }),
+  };
+}
+
+/** The terms of an SPF record after `v=spf1`: literal, or a ref when its value stands in for one. */
+function spfTermFacts(text: string, standIns: ReadonlyMap<string, FactValue>): SpfTermFact[] {
+  return text
+    .split(/\s+/)
+    .slice(1)
+    .filter((term) => term !== "")
+    .map((term) => {
+      const qualified = /^[-+~?]/.test(term);
+      const qualifier = qualified ? term[0] : "+";
+      const [mechanism, value] = (qualified ? term.slice(1) : term).split(/[:=](.*)/s);
+      const fact = value === undefined ? undefined : standIns.get(value);
+      if (fact === undefined) return { text: term, mechanism, qualifier };
+      if (fact.value !== undefined) {
+        return { text: `${qualified ? qualifier : ""}${mechanism}:${fact.value}`, mechanism, qualifier };
+      }
+      return { mechanism, qualifier, ref: fact.ref };
+    });
 }
 
 /**
@@ -246,6 +373,48 @@ export function planMailDnsRecords(
         args.allowDocumentationPrefixes,
       ),
     );
+}
+
+/** The PTR owner name of an address; undefined for none or an invalid one (the plan's check reports it). */
+function ptrNameOrNone(address: string | undefined): string | undefined {
+  try {
+    return address === undefined ? undefined : ptrOwnerName(address);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A standalone MailDns's addresses for its facts: literal when given as plain values, refs otherwise. */
+function standaloneAddresses(args: MailDnsArgs, sendsOverIpv6: boolean): MailDnsFactAddresses {
+  const fact = (input: pulumi.Input<string> | undefined, ref: FactRef, field: string) => {
+    if (input === undefined) return undefined;
+    return typeof input === "string"
+      ? { value: input, derivation: field }
+      : { ref, derivation: `${field} (an output of another resource)` };
+  };
+  return {
+    smtpAddress: sendsOverIpv6 ? fact(args.smtpAddress, "smtpAddress", "smtpAddress") : undefined,
+    dedicatedPrefix: sendsOverIpv6
+      ? fact(args.dedicatedPrefix, "dedicatedPrefix", "dedicatedPrefix")
+      : undefined,
+    ipv4Address: fact(args.ipv4Address, "ipv4Address", "ipv4Address"),
+  };
+}
+
+/** The values behind a standalone MailDns's refs, as one output; undefined when every address is literal. */
+function factValuesOf(
+  args: MailDnsArgs,
+  addresses: MailDnsFactAddresses,
+): pulumi.Output<FactValues> | undefined {
+  if (Object.values(addresses).every((a) => a === undefined || a.value !== undefined)) return undefined;
+  return pulumi
+    .all([args.smtpAddress, args.dedicatedPrefix, args.ipv4Address])
+    .apply(([smtpAddress, dedicatedPrefix, ipv4Address]) => ({
+      smtpAddress,
+      dedicatedPrefix,
+      ptrName: ptrNameOrNone(smtpAddress),
+      ipv4Address: ipv4Address || undefined,
+    }));
 }
 
 /** The records, or the problems that keep them from being planned (named by MailDns's fields). */

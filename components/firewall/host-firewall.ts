@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
-import { FirewallSpec, renderFirewallScripts } from "../../host-config";
+import { firewallFacts, FirewallSpec, renderFirewallRuleset, renderFirewallScripts } from "../../host-config";
+import { MAIL_FACTS_VERSION, MailFacts } from "../../facts/mail-facts";
+import { HostConfiguration } from "../host-configuration";
 import { resolveAccess } from "../hosts/access-args";
 import { checkFirewallSettings, FirewallSettings } from "./firewall-settings";
 import { HostScriptCommands, registerHostScript } from "../transport/host-script-command";
@@ -46,30 +48,61 @@ export function firewallSpec(
  * path SSH uses cannot be cut.
  */
 export class HostFirewall extends pulumi.ComponentResource {
+  /** The nftables ruleset it loads. */
   readonly ruleset: string;
   readonly interfaces: string[];
-  readonly allowsNeighbourDiscovery = true;
-  readonly commands: HostScriptCommands;
+  /** What the ruleset does ({@link MailFacts}: default policy, ICMPv6 kept, open ports), the `facts` output. */
+  readonly facts: MailFacts;
+  private readonly configuration?: HostConfiguration;
+  private readonly ownCommands?: HostScriptCommands;
 
-  constructor(name: string, args: HostFirewallArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = new ConfigProblems();
-    problems.addAll(checkFirewallSettings(args, ""));
-    problems.addAll(checkSetting(INTERFACE_NAME, args?.tunnelInterface, "tunnelInterface"));
-    problems.addAll(checkSetting(HE_SERVER_IPV4, args?.heServerIpv4, "heServerIpv4"));
-    problems.throwIfAny("HostFirewall", name);
+  /**
+   * @param composedBy the host configuration of the MailServer this firewall is a part of: the firewall then
+   *   hands it its spec instead of registering commands (the MailServer checked the same settings).
+   */
+  constructor(
+    name: string,
+    args: HostFirewallArgs,
+    opts?: pulumi.ComponentResourceOptions,
+    composedBy?: HostConfiguration,
+  ) {
+    if (!composedBy) {
+      const problems = new ConfigProblems();
+      problems.addAll(checkFirewallSettings(args, ""));
+      problems.addAll(checkSetting(INTERFACE_NAME, args?.tunnelInterface, "tunnelInterface"));
+      problems.addAll(checkSetting(HE_SERVER_IPV4, args?.heServerIpv4, "heServerIpv4"));
+      problems.throwIfAny("HostFirewall", name);
+    }
     super(TYPE, name, {}, opts);
-    const scripts = renderFirewallScripts(firewallSpec(args, args.heServerIpv4, args.tunnelInterface));
+    const spec = firewallSpec(args, args.heServerIpv4, args.tunnelInterface);
+    const facts = firewallFacts(spec);
+    this.interfaces = [...facts.ipv6Input.interfaces];
+    if (composedBy) {
+      this.ruleset = renderFirewallRuleset(spec);
+      this.configuration = composedBy;
+      composedBy.firewall = spec;
+      this.facts = {
+        version: MAIL_FACTS_VERSION,
+        component: "HostFirewall",
+        partOf: "MailServer",
+        firewall: facts,
+      };
+      this.registerOutputs({ facts: this.facts });
+      return;
+    }
+    const scripts = renderFirewallScripts(spec);
     this.ruleset = scripts.ruleset;
-    this.interfaces = args.tunnelInterface ? ["*", args.tunnelInterface] : ["*"];
-    this.commands = registerHostScript(
+    this.ownCommands = registerHostScript(
       name,
       { connection: args.connection, apply: scripts.apply, remove: scripts.remove, confirm: scripts.confirm },
       this,
     );
-    this.registerOutputs({
-      ruleset: this.ruleset,
-      interfaces: this.interfaces,
-      allowsNeighbourDiscovery: this.allowsNeighbourDiscovery,
-    });
+    this.facts = { version: MAIL_FACTS_VERSION, component: "HostFirewall", firewall: facts };
+    this.registerOutputs({ ruleset: this.ruleset, interfaces: this.interfaces, facts: this.facts });
+  }
+
+  /** The commands that load the ruleset: its own, or its MailServer's one host configuration. */
+  get commands(): HostScriptCommands {
+    return this.ownCommands ?? (this.configuration as HostConfiguration).commands;
   }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { MailHost } from "./mail-host";
 import * as digitalocean from "@pulumi/digitalocean";
 import { AccessArgs, checkAccessArgs, resolveAccess, WORLD_SOURCES } from "./access-args";
 import { checkCloudSshKeys, checkHostName } from "./host-args-check";
@@ -36,7 +37,10 @@ export interface DigitalOceanHostArgs {
  * Electric tunnel. The tunnel's traffic is IPv4 protocol 41, which DigitalOcean's firewall can't express, so
  * the host firewall (not this cloud firewall) guards what arrives inside the tunnel.
  */
-export class DigitalOceanHost extends pulumi.ComponentResource {
+export class DigitalOceanHost extends pulumi.ComponentResource implements MailHost {
+  readonly hasIpv4 = true;
+  readonly prefixDerivation: string;
+
   readonly droplet: digitalocean.Droplet;
   readonly firewall: digitalocean.Firewall;
   readonly ipv4Address: pulumi.Output<string>;
@@ -94,6 +98,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource {
     this.ipv6Prefix = this.droplet.ipv6Address.apply((a) =>
       isIpv6Address(a ?? "") ? containingIpv6Prefix(a, 64).text : "",
     );
+    this.prefixDerivation = `the /64 of droplet "${name}"'s ipv6Address`;
     this.connection = commandConnection({ host: this.droplet.ipv4Address, privateKey: args.sshPrivateKey });
     this.registerOutputs({
       ipv4Address: this.ipv4Address,

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { MailHost } from "./mail-host";
 import { types } from "@pulumi/command";
 import { commandConnection, SshConnectionArgs } from "../transport/ssh-connection";
 import {
@@ -34,7 +35,10 @@ export interface ExistingHostArgs {
  * A host that already exists: a dedicated server, a VM on your own hypervisor, or the package's lab VM.
  * Nothing is created; the component carries the connection and addresses for the others.
  */
-export class ExistingHost extends pulumi.ComponentResource {
+export class ExistingHost extends pulumi.ComponentResource implements MailHost {
+  readonly hasIpv4: boolean;
+  readonly prefixDerivation: string;
+
   readonly ipv4Address: pulumi.Output<string | undefined>;
   readonly ipv6Prefix: pulumi.Output<string | undefined>;
   readonly prefixSource: PrefixSource;
@@ -49,6 +53,11 @@ export class ExistingHost extends pulumi.ComponentResource {
     this.ipv6Prefix = pulumi.output(args.ipv6Prefix);
     this.prefixSource =
       args.prefixSource ?? (args.ipv6Prefix !== undefined ? "declared-dedicated" : "unknown");
+    this.hasIpv4 = args.ipv4Address !== undefined;
+    this.prefixDerivation =
+      typeof args.ipv6Prefix === "string"
+        ? "existing.ipv6Prefix"
+        : "existing.ipv6Prefix (an output of another resource)";
     this.connection = commandConnection(args.ssh);
     this.registerOutputs({
       ipv4Address: this.ipv4Address,

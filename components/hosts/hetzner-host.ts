@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { MailHost } from "./mail-host";
 import * as hcloud from "@pulumi/hcloud";
 import { types } from "@pulumi/command";
 import { AccessArgs, checkAccessArgs, resolveAccess, WORLD_SOURCES } from "./access-args";
@@ -34,7 +35,11 @@ export interface HetznerHostArgs {
  *
  * New Hetzner accounts have outbound tcp 25/465 blocked until they ask support to lift it.
  */
-export class HetznerHost extends pulumi.ComponentResource {
+export class HetznerHost extends pulumi.ComponentResource implements MailHost {
+  readonly hasIpv4 = true;
+  readonly prefixDerivation: string;
+  readonly rdnsServerId: pulumi.Output<number>;
+
   readonly server: hcloud.Server;
   readonly firewall: hcloud.Firewall;
   readonly firewallAttachment: hcloud.FirewallAttachment;
@@ -103,6 +108,8 @@ export class HetznerHost extends pulumi.ComponentResource {
     this.ipv4Address = this.server.ipv4Address;
     this.ipv6Address = this.server.ipv6Address;
     this.ipv6Prefix = this.server.ipv6Network;
+    this.prefixDerivation = `hcloud server "${name}"'s ipv6Network`;
+    this.rdnsServerId = this.serverId;
     this.connection = commandConnection({ host: this.server.ipv4Address, privateKey: args.sshPrivateKey });
     this.registerOutputs({
       ipv4Address: this.ipv4Address,

@@ -10,8 +10,12 @@ import {
   HostScriptSection,
   postfixRestoreSection,
   postfixSection,
+  DOCKER_IPV6_SETTINGS,
+  postfixSettings,
   renderDockerMailserverEnv,
 } from "../../host-config";
+import { FactValue, MAIL_FACTS_VERSION, MailFacts, MtaFacts } from "../../facts/mail-facts";
+import { HostConfiguration, HostPartRenderer } from "../host-configuration";
 import { checkHostName } from "../hosts/host-args-check";
 import { HostScriptCommands, registerHostScript } from "../transport/host-script-command";
 import { checkMtaSettings, MtaKind, MtaSettings } from "./mta-settings";
@@ -65,6 +69,52 @@ export function mtaRestoreSection(kind: MtaKind): HostScriptSection {
 }
 
 /**
+ * The MTA's part of a mail host's configuration, for a host that sends over IPv6: {@link mtaSection} of the
+ * SMTP address once known, undone by {@link mtaRestoreSection}.
+ */
+export function mtaPart(kind: MtaKind, hostName: string, bindIpv4: boolean): HostPartRenderer {
+  return (known) =>
+    known.smtp === undefined
+      ? undefined
+      : {
+          apply: [mtaSection(kind, known.smtp, hostName, bindIpv4 ? known.ipv4 : undefined)],
+          remove: mtaRestoreSection(kind),
+        };
+}
+
+/** Stands in for the SMTP address where the facts need only the settings' shape, not the address. */
+const SHAPE_ADDRESS = "2001:db8::25";
+
+/**
+ * How {@link mtaSection} makes the MTA send: Postfix's settings as {@link postfixSettings} renders them
+ * (`smtp_bind_address_enforce`, `smtp_helo_name`), Exim's strict `interface` list (a missing address defers the
+ * delivery, never another source), docker-mailserver's daemon settings (no bind of its own).
+ */
+export function mtaFacts(kind: MtaKind, hostName: string, bind6: FactValue, bind4?: FactValue): MtaFacts {
+  switch (kind) {
+    case "exim":
+      return { kind, bind6, bind4, bindEnforced: true, heloName: hostName };
+    case "docker-mailserver":
+      return {
+        kind,
+        bindEnforced: false,
+        heloName: hostName,
+        dockerIp6tables: DOCKER_IPV6_SETTINGS.ip6tables === true,
+      };
+    default: {
+      const settings = new Map(postfixSettings({ smtpAddress: SHAPE_ADDRESS, hostName }));
+      return {
+        kind,
+        bind6,
+        bind4,
+        bindEnforced: settings.get("smtp_bind_address_enforce") === "yes",
+        heloName: settings.get("smtp_helo_name") ?? hostName,
+      };
+    }
+  }
+}
+
+/**
  * Pins the MTA's outbound source to the SMTP address. Postfix gets `smtp_bind_address6` with
  * `smtp_bind_address_enforce = yes` (mail is deferred rather than sent from another address when the tunnel
  * is down), `inet_protocols = all` and `myhostname` = the PTR name; Exim its `interface = <; …` list;
@@ -84,9 +134,42 @@ export class MtaBinding extends pulumi.ComponentResource {
   readonly trustedNetworks: string[] = [];
   /** For docker-mailserver: environment settings to put in mailserver.env. */
   readonly dockerMailserverEnv?: Record<string, string>;
-  readonly commands: HostScriptCommands;
+  /** How the MTA sends ({@link MailFacts}: kind, bind addresses, enforcement, HELO), the `facts` output. */
+  readonly facts: MailFacts;
+  private readonly configuration?: HostConfiguration;
+  private readonly ownCommands?: HostScriptCommands;
 
-  constructor(name: string, args: MtaBindingArgs, opts?: pulumi.ComponentResourceOptions) {
+  /**
+   * @param composedBy the host configuration of the MailServer this binding is a part of: it then hands its
+   *   section to it instead of registering commands (the MailServer checked the same settings and addresses);
+   *   `bind6`/`bind4` say what the addresses are in the MailServer's facts.
+   */
+  constructor(
+    name: string,
+    args: MtaBindingArgs,
+    opts?: pulumi.ComponentResourceOptions,
+    composedBy?: { configuration: HostConfiguration; bind6: FactValue; bind4?: FactValue },
+  ) {
+    if (composedBy) {
+      super(TYPE, name, {}, opts);
+      this.mta = args.kind ?? "postfix";
+      this.hostName = args.hostName.toLowerCase();
+      this.smtpAddress = pulumi.output(args.smtpAddress);
+      if (this.mta === "docker-mailserver") {
+        this.dockerIp6tables = true;
+        this.dockerMailserverEnv = { ...renderDockerMailserverEnv() };
+      }
+      this.configuration = composedBy.configuration;
+      composedBy.configuration.mta = mtaPart(this.mta, this.hostName, args.bindIpv4 ?? false);
+      this.facts = {
+        version: MAIL_FACTS_VERSION,
+        component: "MtaBinding",
+        partOf: "MailServer",
+        mta: mtaFacts(this.mta, this.hostName, composedBy.bind6, composedBy.bind4),
+      };
+      this.registerOutputs({ facts: this.facts });
+      return;
+    }
     const problems = new ConfigProblems();
     problems.addAll(checkMtaSettings(args, ""));
     problems.addAll(checkHostName(args?.hostName, "hostName"));
@@ -146,17 +229,43 @@ export class MtaBinding extends pulumi.ComponentResource {
     const remove = composeHostScript([mtaRestoreSection(this.mta)], {
       title: `${this.mta} source address (remove)`,
     });
-    this.commands = registerHostScript(
+    this.ownCommands = registerHostScript(
       name,
       { connection: args.connection, apply, remove, dependsOn: late.gate },
       this,
     );
+    const literal = typeof args.smtpAddress === "string";
+    const bind6: FactValue = literal
+      ? { value: args.smtpAddress as string, derivation: "smtpAddress" }
+      : { ref: "smtpAddress", derivation: "smtpAddress (an output of another resource)" };
+    const bind4: FactValue | undefined = !args.bindIpv4
+      ? undefined
+      : typeof args.ipv4Address === "string"
+        ? { value: args.ipv4Address, derivation: "ipv4Address" }
+        : { ref: "ipv4Address", derivation: "ipv4Address (an output of another resource)" };
+    const values =
+      literal && (bind4 === undefined || bind4.value !== undefined)
+        ? undefined
+        : pulumi
+            .all([this.smtpAddress, args.bindIpv4 ? args.ipv4Address : undefined])
+            .apply(([smtpAddress, ipv4Address]) => ({ smtpAddress, ipv4Address }));
+    this.facts = {
+      version: MAIL_FACTS_VERSION,
+      component: "MtaBinding",
+      mta: mtaFacts(this.mta, this.hostName, bind6, bind4),
+    };
     this.registerOutputs({
+      facts: values === undefined ? this.facts : { ...this.facts, values },
       mta: this.mta,
       smtpAddress: this.smtpAddress,
       hostName: this.hostName,
       dockerIp6tables: this.dockerIp6tables,
       trustedNetworks: this.trustedNetworks,
     });
+  }
+
+  /** The commands that bind the MTA: its own, or its MailServer's one host configuration. */
+  get commands(): HostScriptCommands {
+    return this.ownCommands ?? (this.configuration as HostConfiguration).commands;
   }
 }

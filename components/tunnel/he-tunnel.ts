@@ -6,9 +6,12 @@ import {
   heEndpointUpdateStdin,
   renderTunnelScripts,
   tunnelApplySection,
+  tunnelRemoveSection,
   TunnelSpec,
   HostScriptSection,
 } from "../../host-config";
+import { AddressingFacts, MAIL_FACTS_VERSION, MailFacts, TunnelFacts } from "../../facts/mail-facts";
+import { HostConfiguration, HostPartRenderer } from "../host-configuration";
 import {
   checkSmtpAddressOf,
   checkSmtpInterfaceId,
@@ -121,6 +124,66 @@ export function endpointUpdateStdin(settings: HeTunnelSettings): pulumi.Output<s
 }
 
 /**
+ * The tunnel's part of a mail host's configuration: HE's endpoint update (with credentials), then the tunnel;
+ * removed by the tunnel's remove section. Rendered from {@link tunnelSpec} once the host's addresses are known.
+ */
+export function tunnelPart(
+  tunnel: ResolvedTunnel,
+  settings: HeTunnelSettings,
+  addressing: TunnelAddressing,
+): HostPartRenderer {
+  return (known) => {
+    const publicIpv4 = known.ipv4 ?? "";
+    const spec = tunnelSpec(
+      tunnel,
+      addressing,
+      known.localIpv4 ?? publicIpv4,
+      tunnel.providerPrefix ?? (known.nativePrefix || undefined),
+    );
+    const update = endpointUpdateSection(tunnel, settings, publicIpv4);
+    const apply = tunnelApplySection(spec);
+    return { apply: update ? [update, apply] : [apply], remove: tunnelRemoveSection(spec) };
+  };
+}
+
+/** What the tunnel configures, from the resolved settings and addressing {@link tunnelSpec} takes too. */
+export function tunnelFacts(tunnel: ResolvedTunnel, addressing: TunnelAddressing): TunnelFacts {
+  return {
+    interfaceName: tunnel.interfaceName,
+    heServerIpv4: tunnel.heServerIpv4,
+    linkClientAddress: tunnel.linkClientAddress,
+    linkServerAddress: tunnel.linkServerAddress,
+    routedPrefix: addressing.dedicatedPrefix,
+    routed48: tunnel.routed48,
+    mtu: tunnel.mtu,
+    sageCertified: tunnel.sageCertified,
+  };
+}
+
+/** The dedicated /64 a tunnel gives and the SMTP address in it, both literal, with how they are derived. */
+export function tunnelAddressingFacts(
+  tunnel: ResolvedTunnel,
+  addressing: TunnelAddressing,
+  interfaceId: string,
+): AddressingFacts {
+  return {
+    dedicatedPrefix: {
+      value: addressing.dedicatedPrefix,
+      derivation:
+        tunnel.routedPrefix !== undefined
+          ? "the tunnel's routed /64"
+          : `a /64 of the tunnel's routed /48 ${tunnel.routed48 ?? ""}`.trim(),
+      ownership: tunnel.prefixSource,
+    },
+    smtpAddress: {
+      value: addressing.smtpAddress,
+      derivation: `the dedicated /64 + ${interfaceId}`,
+      interfaceId,
+    },
+  };
+}
+
+/**
  * A Hurricane Electric 6in4 tunnel on a host, applied over SSH: a persistent sit interface (systemd-networkd),
  * the link address, the routed /64 with the SMTP address, and the IPv6 default route through the tunnel with
  * the SMTP address as source. The apply script verifies the link, HE's `::1` and the source address, and
@@ -136,9 +199,46 @@ export class HeTunnel extends pulumi.ComponentResource {
   readonly linkServerAddress: string;
   readonly heServerIpv4: string;
   readonly sageCertified: boolean;
-  readonly commands: HostScriptCommands;
+  /** What the tunnel configures ({@link MailFacts}), also registered as the `facts` output. */
+  readonly facts: MailFacts;
+  private readonly configuration?: HostConfiguration;
+  private readonly ownCommands?: HostScriptCommands;
 
-  constructor(name: string, args: HeTunnelArgs, opts?: pulumi.ComponentResourceOptions) {
+  /**
+   * @param composedBy the host configuration of the MailServer this tunnel is a part of: the tunnel then hands
+   *   it its sections instead of registering commands of its own (the MailServer checked the same settings
+   *   under its own field names, and checks the host's addresses once known).
+   */
+  constructor(
+    name: string,
+    args: HeTunnelArgs,
+    opts?: pulumi.ComponentResourceOptions,
+    composedBy?: HostConfiguration,
+  ) {
+    if (composedBy) {
+      const tunnel = resolveTunnel(args);
+      const interfaceId = args.smtpInterfaceId ?? DEFAULT_SMTP_INTERFACE_ID;
+      const addressing = tunnelAddressing(tunnel, args.hostName.toLowerCase(), interfaceId);
+      super(TYPE, name, {}, opts);
+      this.interfaceName = tunnel.interfaceName;
+      this.routedPrefix = addressing.dedicatedPrefix;
+      this.smtpAddress = addressing.smtpAddress;
+      this.linkClientAddress = tunnel.linkClientAddress;
+      this.linkServerAddress = tunnel.linkServerAddress;
+      this.heServerIpv4 = tunnel.heServerIpv4;
+      this.sageCertified = tunnel.sageCertified;
+      this.configuration = composedBy;
+      composedBy.addressing = tunnelPart(tunnel, args, addressing);
+      this.facts = {
+        version: MAIL_FACTS_VERSION,
+        component: "HeTunnel",
+        partOf: "MailServer",
+        tunnel: tunnelFacts(tunnel, addressing),
+        addressing: tunnelAddressingFacts(tunnel, addressing, interfaceId),
+      };
+      this.registerOutputs({ facts: this.facts });
+      return;
+    }
     const problems = new ConfigProblems();
     problems.addAll(checkHostName(args?.hostName, "hostName"));
     problems.addAll(checkTunnelSettings(args, "", args?.allowDocumentationPrefixes ?? false));
@@ -201,7 +301,7 @@ export class HeTunnel extends pulumi.ComponentResource {
         : rendered.apply;
       return { apply, remove: rendered.remove };
     });
-    this.commands = registerHostScript(
+    this.ownCommands = registerHostScript(
       name,
       {
         connection: args.connection,
@@ -212,7 +312,14 @@ export class HeTunnel extends pulumi.ComponentResource {
       },
       this,
     );
+    this.facts = {
+      version: MAIL_FACTS_VERSION,
+      component: "HeTunnel",
+      tunnel: tunnelFacts(tunnel, addressing),
+      addressing: tunnelAddressingFacts(tunnel, addressing, interfaceId),
+    };
     this.registerOutputs({
+      facts: this.facts,
       interfaceName: this.interfaceName,
       routedPrefix: this.routedPrefix,
       linkClientAddress: this.linkClientAddress,
@@ -221,6 +328,11 @@ export class HeTunnel extends pulumi.ComponentResource {
       heServerIpv4: this.heServerIpv4,
       sageCertified: this.sageCertified,
     });
+  }
+
+  /** The commands that apply the tunnel: its own, or its MailServer's one host configuration. */
+  get commands(): HostScriptCommands {
+    return this.ownCommands ?? (this.configuration as HostConfiguration).commands;
   }
 }
 

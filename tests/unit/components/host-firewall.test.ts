@@ -75,7 +75,21 @@ describe("HostFirewall", () => {
     }
     assert.ok(!lines.some((l) => /tcp dport 22 accept/.test(l) && !l.includes("@admin_sources")));
     assert.deepEqual(firewall.interfaces, ["*", "he-ipv6"]);
-    assert.equal(firewall.allowsNeighbourDiscovery, true);
+    // The facts say what this ruleset does: default drop, neighbour discovery kept, SSH for the admins only.
+    const facts = firewall.facts.firewall;
+    assert.equal(facts?.ipv6Input.policy, "drop");
+    assert.deepEqual(facts?.ipv6Input.interfaces, ["*", "he-ipv6"]);
+    for (const type of ["nd-neighbor-solicit", "nd-neighbor-advert", "packet-too-big"]) {
+      assert.ok(facts?.ipv6Input.icmpv6Accepted.includes(type), `${type} is kept`);
+      assert.ok(lines.some((l) => l.startsWith("icmpv6 type") && l.includes(type) && l.endsWith("accept")));
+    }
+    assert.deepEqual(facts?.ipv6Input.icmpv6FromLinkLocal.slice(0, 1), ["nd-router-advert"]);
+    assert.deepEqual(facts?.ipv6Input.icmpv6DroppedOn, [{ interface: "he-ipv6", type: "nd-router-advert" }]);
+    assert.deepEqual(
+      facts?.ipv6Input.open.map((o) => `${o.port} ${o.sources.join(",")}`),
+      ["25 ::/0", "465 ::/0", "587 ::/0", "993 ::/0", "22 2001:db8:ad::/48"],
+    );
+    assert.equal(facts?.ipv4Input.protocol41From, "216.66.80.30");
     await valueOf(firewall.commands.apply.stdout);
     await env.settle();
     const apply = env.get(COMMAND, "fw");

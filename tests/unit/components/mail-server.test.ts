@@ -42,6 +42,17 @@ const DO_HOST = "ipv6-mail:index:DigitalOceanHost";
 const HZ_HOST = "ipv6-mail:index:HetznerHost";
 const EXISTING_HOST = "ipv6-mail:index:ExistingHost";
 const MAIL_DNS = "ipv6-mail:index:MailDns";
+const HE_TUNNEL_TYPE = "ipv6-mail:index:HeTunnel";
+const HOST_FIREWALL = "ipv6-mail:index:HostFirewall";
+const MTA_BINDING = "ipv6-mail:index:MtaBinding";
+/** The parts a MailServer is made of, each a component under it (`tunnel`: with an HE tunnel; `mta`: over IPv6). */
+function parts(name: string, which: { tunnel?: boolean; mta?: boolean } = {}): ExpectedResource[] {
+  return [
+    ...(which.tunnel ? [[HE_TUNNEL_TYPE, name, [MAIL_SERVER, name]] as const] : []),
+    [HOST_FIREWALL, name, [MAIL_SERVER, name]],
+    ...((which.mta ?? true) ? [[MTA_BINDING, name, [MAIL_SERVER, name]] as const] : []),
+  ];
+}
 const COMMAND = "command:remote:Command";
 const RECORD = "cloudflare:index/dnsRecord:DnsRecord";
 const RDNS = "hcloud:index/rdns:Rdns";
@@ -112,6 +123,7 @@ describe("MailServer on DigitalOcean with a Hurricane Electric tunnel", () => {
       [DO_HOST, "mx", [MAIL_SERVER, "mx"]],
       ["digitalocean:index/droplet:Droplet", "mx", [DO_HOST, "mx"]],
       ["digitalocean:index/firewall:Firewall", "mx", [DO_HOST, "mx"]],
+      ...parts("mx", { tunnel: true }),
       [COMMAND, "mx-host", [MAIL_SERVER, "mx"]],
       [COMMAND, "mx-host-confirm", [MAIL_SERVER, "mx"]],
       [MAIL_DNS, "mx", [MAIL_SERVER, "mx"]],
@@ -135,7 +147,14 @@ describe("MailServer on DigitalOcean with a Hurricane Electric tunnel", () => {
     const outputs = unwrap(env.get(MAIL_SERVER, "mx").outputs) as Record<string, unknown>;
     assert.equal(outputs.smtpAddress, HE_SMTP_ADDRESS);
     assert.equal(outputs.prefixSource, "he-routed-64");
-    assert.equal(outputs.hostFirewall, true);
+    // No claim about the firewall: its facts say what it loads.
+    assert.equal(outputs.hostFirewall, undefined);
+    const facts = unwrap(env.get(HOST_FIREWALL, "mx").outputs) as {
+      facts: { partOf: string; firewall: { ipv6Input: { policy: string; interfaces: string[] } } };
+    };
+    assert.equal(facts.facts.partOf, "MailServer");
+    assert.equal(facts.facts.firewall.ipv6Input.policy, "drop");
+    assert.deepEqual(facts.facts.firewall.ipv6Input.interfaces, ["*", "he-ipv6"]);
     assert.equal(outputs.sageCertified, false);
   });
 
@@ -268,6 +287,7 @@ describe("MailServer on DigitalOcean with a Hurricane Electric tunnel", () => {
       [DO_HOST, "v4", [MAIL_SERVER, "v4"]],
       ["digitalocean:index/droplet:Droplet", "v4", [DO_HOST, "v4"]],
       ["digitalocean:index/firewall:Firewall", "v4", [DO_HOST, "v4"]],
+      ...parts("v4", { mta: false }),
       [COMMAND, "v4-host", [MAIL_SERVER, "v4"]],
       [COMMAND, "v4-host-confirm", [MAIL_SERVER, "v4"]],
       [MAIL_DNS, "v4", [MAIL_SERVER, "v4"]],
@@ -320,6 +340,7 @@ describe("MailServer on Hetzner Cloud", () => {
       ["hcloud:index/firewall:Firewall", "hz", [HZ_HOST, "hz"]],
       ["hcloud:index/firewallAttachment:FirewallAttachment", "hz", [HZ_HOST, "hz"]],
       [RDNS, "hz-ipv4", [HZ_HOST, "hz"]],
+      ...parts("hz"),
       [COMMAND, "hz-host", [MAIL_SERVER, "hz"]],
       [COMMAND, "hz-host-confirm", [MAIL_SERVER, "hz"]],
       [MAIL_DNS, "hz", [MAIL_SERVER, "hz"]],
@@ -441,6 +462,7 @@ describe("MailServer on an existing host", () => {
     assertTree(env, [
       [MAIL_SERVER, "lab"],
       [EXISTING_HOST, "lab", [MAIL_SERVER, "lab"]],
+      ...parts("lab", { tunnel: true }),
       [COMMAND, "lab-host", [MAIL_SERVER, "lab"]],
       [COMMAND, "lab-host-confirm", [MAIL_SERVER, "lab"]],
     ]);
@@ -714,8 +736,11 @@ describe("MailServer during a preview, before the droplet exists", () => {
         `${DO_HOST} mx`,
         "digitalocean:index/droplet:Droplet mx",
         "digitalocean:index/firewall:Firewall mx",
+        `${HE_TUNNEL_TYPE} mx`,
+        `${HOST_FIREWALL} mx`,
         `${MAIL_DNS} mx`,
         `${MAIL_SERVER} mx`,
+        `${MTA_BINDING} mx`,
       ].sort(),
     );
     const apply = env.get(COMMAND, "mx-host");

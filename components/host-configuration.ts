@@ -1,0 +1,66 @@
+import { composeMailHostScripts, FirewallSpec, MailHostPart, MailHostScripts } from "../host-config";
+import { HostScriptCommands } from "./transport/host-script-command";
+
+/** The host's addresses once known (and checked): what the parts render their sections from. */
+export interface KnownHostAddresses {
+  readonly ipv4?: string;
+  readonly nativePrefix?: string;
+  /** The SMTP address and the dedicated /64 (undefined for a host that sends over IPv4 only). */
+  readonly smtp?: string;
+  readonly prefix?: string;
+  /** `tunnel.localIpv4`, when set. */
+  readonly localIpv4?: string;
+}
+
+/** A part's sections for known addresses; undefined when the part has nothing to do on this host. */
+export type HostPartRenderer = (known: KnownHostAddresses) => MailHostPart | undefined;
+
+/**
+ * The one configuration of a mail host that {@link MailServer}'s parts feed. The tunnel (or the native
+ * address), the firewall and the MTA are components of their own under the MailServer, so a reader of the code
+ * or of `pulumi preview` sees them, but the host is configured by one SSH session plus the confirmation: each
+ * part hands its sections here instead of registering commands, and the MailServer renders them all in one
+ * pass ({@link composeMailHostScripts}, the order every mail host uses) and registers the commands once.
+ */
+export class HostConfiguration {
+  /** The tunnel's or the native NIC's sections. */
+  addressing?: HostPartRenderer;
+  firewall?: FirewallSpec;
+  mta?: HostPartRenderer;
+  private registered?: HostScriptCommands;
+
+  /**
+   * @param hostName the host's FQDN as the user wrote it (the scripts' titles)
+   * @param preferIpv4 write gai.conf to prefer IPv4
+   */
+  constructor(
+    readonly hostName: string,
+    readonly preferIpv4: boolean,
+  ) {}
+
+  /** The host's scripts for known addresses. */
+  render(known: KnownHostAddresses): MailHostScripts {
+    if (this.firewall === undefined) {
+      throw new Error(`mail host ${this.hostName}: no firewall part joined the host configuration`);
+    }
+    return composeMailHostScripts({
+      hostName: this.hostName,
+      addressing: this.addressing?.(known),
+      firewall: this.firewall,
+      mta: this.mta?.(known),
+      preferIpv4: this.preferIpv4,
+    });
+  }
+
+  /** The commands that apply the configuration, once the MailServer registered them. */
+  get commands(): HostScriptCommands {
+    if (this.registered === undefined) {
+      throw new Error(`mail host ${this.hostName}: the host commands are registered after its parts`);
+    }
+    return this.registered;
+  }
+
+  set commands(commands: HostScriptCommands) {
+    this.registered = commands;
+  }
+}
