@@ -3,6 +3,16 @@ import { isFqdn, joinTxt, normalizeDnsName } from "./dns-name";
 import { read, readBoolean, readString, ResourceView } from "./resource-view";
 import { T } from "./type-tokens";
 import { Maybe, UNKNOWN } from "./unknown";
+import { ComponentFacts, resolveFact } from "./component-facts";
+
+/** One SPF term of a record a component's facts describe: literal text, or a value known by its symbol. */
+export interface SpfTermView {
+  readonly text?: string;
+  readonly mechanism: string;
+  readonly qualifier: string;
+  readonly value?: Maybe<string>;
+  readonly symbol?: string;
+}
 
 /** One DNS record the stack publishes (or a provider publishes on its behalf, like an automatic PTR). */
 export interface DnsRecordView {
@@ -14,6 +24,11 @@ export interface DnsRecordView {
   readonly content: Maybe<string>;
   readonly urn: string;
   readonly origin: string;
+  /** For records from a component's facts: what the name and the content are while unknown (`<scope>#<ref>`). */
+  readonly nameSymbol?: string;
+  readonly contentSymbol?: string;
+  /** For an SPF record from facts: its terms (literal, or symbols of values unknown at preview). */
+  readonly spf?: readonly SpfTermView[];
 }
 
 function normalizeContent(type: string, content: Maybe<string>): Maybe<string> {
@@ -38,8 +53,24 @@ export class DnsIndex {
   private readonly providerPtr = new Map<string, DnsRecordView[]>();
   readonly records: DnsRecordView[] = [];
 
-  constructor(resources: readonly ResourceView[], byUrn: ReadonlyMap<string, ResourceView>) {
+  private readonly bySymbol = new Map<string, DnsRecordView[]>();
+
+  /**
+   * @param facts the components' facts: a MailDns's records are read from its facts (the records it writes,
+   *   literal or derived), and the provider records under it are not read a second time.
+   */
+  constructor(
+    resources: readonly ResourceView[],
+    byUrn: ReadonlyMap<string, ResourceView>,
+    facts: ReadonlyMap<string, ComponentFacts> = new Map(),
+  ) {
     for (const r of resources) {
+      if (r.parent !== undefined && facts.get(r.parent)?.facts.dns !== undefined) continue;
+      const described = facts.get(r.urn);
+      if (described?.facts.dns && r.type === T.mailDns) {
+        this.addFactRecords(described);
+        continue;
+      }
       switch (r.type) {
         case T.cloudflareDnsRecord:
         case T.cloudflareRecord:
@@ -183,6 +214,56 @@ export class DnsIndex {
         "MailDns plan",
       );
     }
+  }
+
+  private addFactRecords(f: ComponentFacts): void {
+    const origin = `${f.facts.component} facts`;
+    for (const record of f.facts.dns?.records ?? []) {
+      const name = resolveFact(f, record.name);
+      const content = resolveFact(f, record.content);
+      const spf = record.spf?.map((t): SpfTermView => {
+        if (t.text !== undefined || t.ref === undefined) return { ...t };
+        const v = resolveFact(f, { ref: t.ref, derivation: "" });
+        return { mechanism: t.mechanism, qualifier: t.qualifier, value: v.value, symbol: v.symbol };
+      });
+      const known = spf?.every((t) => t.text !== undefined || typeof t.value === "string");
+      const text =
+        spf && known
+          ? [
+              "v=spf1",
+              ...spf.map(
+                (t) => t.text ?? `${t.qualifier === "+" ? "" : t.qualifier}${t.mechanism}:${String(t.value)}`,
+              ),
+            ].join(" ")
+          : undefined;
+      const view: DnsRecordView = {
+        type: record.type,
+        name: typeof name.value === "string" ? normalizeDnsName(name.value) : name.value,
+        nameIsRelative: false,
+        content:
+          record.type === "TXT"
+            ? (text ?? (spf ? UNKNOWN : normalizeContent("TXT", content.value)))
+            : normalizeContent(record.type, content.value),
+        urn: f.resource.urn,
+        origin,
+        nameSymbol: name.symbol,
+        contentSymbol: content.symbol,
+        spf,
+      };
+      if (typeof view.name === "string") this.add(view);
+      else this.records.push(view);
+      for (const symbol of [name.symbol, content.symbol]) {
+        if (symbol === undefined) continue;
+        const list = this.bySymbol.get(symbol) ?? [];
+        list.push(view);
+        this.bySymbol.set(symbol, list);
+      }
+    }
+  }
+
+  /** Records from facts whose name or content is the value `symbol` names (e.g. the PTR of an SMTP address). */
+  withSymbol(type: string, symbol: string): DnsRecordView[] {
+    return (this.bySymbol.get(symbol) ?? []).filter((r) => r.type === type);
   }
 
   private addProviderPtr(address: Maybe<string>, name: Maybe<string>, urn: string, origin: string): void {

@@ -1,5 +1,4 @@
 import { chainDefaultDenies, ipv6InputChains } from "./host-firewall-script";
-import { mailServerFlag } from "./senders";
 import { Host } from "./stack-model";
 import { describeMaybe, Maybe, UNKNOWN } from "./unknown";
 
@@ -12,8 +11,7 @@ export interface Coverage {
 /**
  * Whether the host's own firewall drops unsolicited IPv6 by default on `iface` (any interface when undefined):
  * an IPv6 input chain with policy drop, or a catch-all drop for that interface. A HostFirewall component must
- * also list the interface. A MailServer that reports `hostFirewall: true` and that tunnel interface counts as
- * the component's statement. Scripts unknown at preview make the answer unknown rather than false.
+ * also list the interface; its facts say which it filters and with which default. Scripts unknown at preview make the answer unknown rather than false.
  */
 export function hostFirewallCoverage(host: Host, iface: Maybe<string>): Coverage {
   let unknown: string | undefined;
@@ -29,6 +27,16 @@ export function hostFirewallCoverage(host: Host, iface: Maybe<string>): Coverage
       }
       if (!fw.interfaces.includes(iface)) continue;
     }
+    if (fw.facts) {
+      const { policy, interfaces } = fw.facts.ipv6Input;
+      // The input hook is bound to no interface (`*`): it filters the tunnel's traffic too.
+      if (
+        policy === "drop" &&
+        (interfaces.includes("*") || (typeof iface === "string" && interfaces.includes(iface)))
+      )
+        return { covered: true, evidence: `${fw.origin}: IPv6 input policy drop (its facts)` };
+      continue;
+    }
     if (fw.script === undefined) {
       if (fw.interfaces !== undefined)
         return { covered: true, evidence: `${fw.origin} filters ${describeMaybe(iface)}` };
@@ -40,10 +48,6 @@ export function hostFirewallCoverage(host: Host, iface: Maybe<string>): Coverage
       return { covered: true, evidence: `${fw.origin}: IPv6 input policy drop` };
     if (chains.some((c) => chainDefaultDenies(c, name)))
       return { covered: true, evidence: `${fw.origin} drops IPv6 input by default` };
-  }
-  const ms = host.mailServer;
-  if (mailServerFlag(ms, "hostFirewall") === true && host.hostFirewalls.length === 0) {
-    return { covered: true, evidence: `MailServer "${ms?.resource.name}" reports a host firewall` };
   }
   if (unknown) return { covered: UNKNOWN, evidence: unknown };
   if (host.unknownScripts.length > 0) {

@@ -6,6 +6,7 @@ import { readBoolean, readString, ResourceView } from "./resource-view";
 import { Host, MailServerInfo, StackModel } from "./stack-model";
 import { T } from "./type-tokens";
 import { describeMaybe, Maybe, UNKNOWN } from "./unknown";
+import { resolveFact } from "./component-facts";
 
 /** One address a sender's MTA sends SMTP from, with where the pack learned it. */
 export interface SmtpSource {
@@ -16,6 +17,8 @@ export interface SmtpSource {
   readonly implicit: boolean;
   /** Ownership known from the stack's structure even while the address is unknown at preview. */
   readonly structural?: PrefixSource;
+  /** What the address is while unknown, from a component's facts (`<scope>#smtpAddress`). */
+  readonly symbol?: string;
 }
 
 /** A host (or MailServer) that sends SMTP, with the signals that say so. */
@@ -158,6 +161,8 @@ function structuralFromDeps(
 
 function addHostEvidence(model: StackModel, sender: Sender, host: Host, explicitOnly: boolean): void {
   for (const binding of host.mtaBindings) {
+    // A MailServer's own MtaBinding: the MailServer's source, from the same facts, says it already.
+    if (model.facts.get(binding.urn)?.facts.partOf !== undefined) continue;
     sender.signals.push(`MtaBinding "${binding.name}"`);
     sender.pinned = true;
     sender.sources.push({
@@ -270,25 +275,18 @@ function findSendersNow(model: StackModel): Sender[] {
     const hostName = readString(r.props, "hostName");
     // A MailServer that says it sends over IPv4 only has no IPv6 source of its own (an unknown flag counts as
     // IPv6: fail closed); evidence from the host's own scripts is still read below.
-    const ipv4Only = mailServerFlag(ms, "smtpOverIpv4Only") === true;
+    const ipv4Only = ms.facts
+      ? ms.facts.main.facts.sendsOverIpv6 === false
+      : mailServerFlag(ms, "smtpOverIpv4Only") === true;
+    const helo = ms.facts?.mta?.value.heloName ?? hostName;
     const sender: Sender = {
       urn: r.urn,
       name: r.name,
       host,
       mailServer: ms,
       signals: ["MailServer component"],
-      sources: ipv4Only
-        ? []
-        : [
-            {
-              address: readString(r.props, "smtpAddress"),
-              origin: `MailServer "${r.name}" smtpAddress`,
-              urn: r.urn,
-              implicit: false,
-              structural: isPrefixSource(source) ? source : undefined,
-            },
-          ],
-      heloName: typeof hostName === "string" ? normalizeDnsName(hostName) : hostName,
+      sources: ipv4Only ? [] : [mailServerSource(ms, isPrefixSource(source) ? source : undefined)],
+      heloName: typeof helo === "string" ? normalizeDnsName(helo) : helo,
       heloOrigin: `MailServer "${r.name}" hostName`,
       pinned: true,
       unenforcedBinds: [],
@@ -342,6 +340,34 @@ function findSendersNow(model: StackModel): Sender[] {
     });
   }
   return senders;
+}
+
+/**
+ * The SMTP source of a MailServer: from its facts (the SMTP address, literal or the symbol of "the dedicated
+ * /64 + the interface id", and the /64's ownership), or from its `smtpAddress` output without facts.
+ */
+function mailServerSource(ms: MailServerInfo, structural: PrefixSource | undefined): SmtpSource {
+  const r = ms.resource;
+  const addressing = ms.facts?.addressing;
+  if (addressing) {
+    const smtp = resolveFact(addressing.facts, addressing.value.smtpAddress);
+    const ownership = addressing.value.dedicatedPrefix.ownership;
+    return {
+      address: smtp.value,
+      symbol: smtp.symbol,
+      origin: `MailServer "${r.name}" smtpAddress (${addressing.value.smtpAddress.derivation}; the /64: ${addressing.value.dedicatedPrefix.derivation})`,
+      urn: r.urn,
+      implicit: false,
+      structural: isPrefixSource(ownership) ? ownership : structural,
+    };
+  }
+  return {
+    address: readString(r.props, "smtpAddress"),
+    origin: `MailServer "${r.name}" smtpAddress`,
+    urn: r.urn,
+    implicit: false,
+    structural,
+  };
 }
 
 function dedupe(sender: Sender): void {

@@ -6,6 +6,8 @@ import { HostScriptFacts, readHostScriptFacts } from "./host-script-facts";
 import { read, readBoolean, readString, readStringList, ResourceView } from "./resource-view";
 import { COMPUTE_TYPES, HOST_COMPONENT_TYPES, T } from "./type-tokens";
 import { Maybe, UNKNOWN } from "./unknown";
+import { ComponentFacts, mergeMailServerFacts, MailServerFacts, readComponentFacts } from "./component-facts";
+import type { FirewallFacts } from "../../facts/mail-facts";
 
 /** A `command:remote:Command` with what its `create` script configures. */
 export interface HostCommand {
@@ -38,8 +40,8 @@ export interface HostFirewall {
   readonly interfaces?: Maybe<string[]>;
   /** Parsed ruleset; `UNKNOWN` when the text is unknown at preview. */
   readonly script: HostFirewallScript | typeof UNKNOWN | undefined;
-  /** The component's own statement about ICMPv6 neighbour discovery. */
-  readonly allowsNeighbourDiscovery?: Maybe<boolean>;
+  /** What a HostFirewall component loads, from its facts (then nothing is parsed). */
+  readonly facts?: FirewallFacts;
 }
 
 /** A machine: a droplet, an hcloud server, or an existing host, merged with the host component wrapping it. */
@@ -76,6 +78,8 @@ export interface Host {
 export interface MailServerInfo {
   readonly resource: ResourceView;
   readonly hosts: Host[];
+  /** Its facts merged with its parts' (`ipv6-mail.facts/v1`); undefined for a MailServer without facts. */
+  readonly facts?: MailServerFacts;
 }
 
 function tagsOf(r: ResourceView): string[] {
@@ -131,15 +135,29 @@ export class StackModel {
   private readonly mailServerMemo = new Map<string, MailServerInfo | null>();
   private readonly mailServerByUrn = new Map<string, MailServerInfo>();
   private dnsIndex?: DnsIndex;
+  /** The facts of this package's components, by URN (read once). */
+  readonly facts = new Map<string, ComponentFacts>();
 
   constructor(readonly resources: readonly ResourceView[]) {
     for (const r of resources) {
       this.byUrn.set(r.urn, r);
       if (r.type === "pulumi:pulumi:Stack") (this as { stackUrn?: string }).stackUrn = r.urn;
     }
+    const parts = new Map<string, ComponentFacts[]>();
+    for (const r of resources) {
+      const f = readComponentFacts(r, (urn) => this.byUrn.get(urn));
+      if (!f) continue;
+      this.facts.set(r.urn, f);
+      if (f.scope !== r.urn) parts.set(f.scope, [...(parts.get(f.scope) ?? []), f]);
+    }
     for (const r of resources) {
       if (r.type === T.mailServer) {
-        const info: MailServerInfo = { resource: r, hosts: [] };
+        const main = this.facts.get(r.urn);
+        const info: MailServerInfo = {
+          resource: r,
+          hosts: [],
+          facts: main ? mergeMailServerFacts(main, parts.get(r.urn) ?? []) : undefined,
+        };
         this.mailServers.push(info);
         this.mailServerByUrn.set(r.urn, info);
       }
@@ -430,6 +448,19 @@ export class StackModel {
       switch (r.type) {
         case T.heTunnel: {
           const host = this.hostFor(r);
+          const described = this.facts.get(r.urn)?.facts.tunnel;
+          if (described) {
+            if (host)
+              host.tunnels.push({
+                urn: r.urn,
+                interfaceName: described.interfaceName,
+                routedPrefix: described.routedPrefix,
+                linkClientAddress: described.linkClientAddress,
+                sageCertified: described.sageCertified,
+                origin: "HeTunnel component",
+              });
+            break;
+          }
           const tunnel: HostTunnel = {
             urn: r.urn,
             interfaceName: readString(r.props, "interfaceName"),
@@ -444,6 +475,18 @@ export class StackModel {
         }
         case T.hostFirewall: {
           const host = this.hostFor(r);
+          const described = this.facts.get(r.urn)?.facts.firewall;
+          if (described) {
+            if (host)
+              host.hostFirewalls.push({
+                urn: r.urn,
+                origin: "HostFirewall component",
+                interfaces: [...described.ipv6Input.interfaces],
+                script: undefined,
+                facts: described,
+              });
+            break;
+          }
           const ruleset = readString(r.props, "ruleset");
           const fw: HostFirewall = {
             urn: r.urn,
@@ -455,7 +498,6 @@ export class StackModel {
                 : typeof ruleset === "string"
                   ? parseHostFirewallScript(ruleset)
                   : undefined,
-            allowsNeighbourDiscovery: readBoolean(r.props, "allowsNeighbourDiscovery"),
           };
           if (host) host.hostFirewalls.push(fw);
           break;
@@ -468,6 +510,13 @@ export class StackModel {
         case T.remoteCommand: {
           const host = this.hostFor(r);
           const script = readString(r.props, "create");
+          if (this.describedByFacts(r)) {
+            // A MailServer's own host script: its parts' facts say what it configures; it is not parsed.
+            const entry: HostCommand = { resource: r, script, host };
+            this.commands.push(entry);
+            if (host) host.commands.push(entry);
+            break;
+          }
           if (script === UNKNOWN) {
             const entry: HostCommand = { resource: r, script, host };
             this.commands.push(entry);
@@ -570,6 +619,17 @@ export class StackModel {
     }
   }
 
+  /**
+   * Whether a resource is a host script of this package's components whose facts describe what it configures
+   * (a MailServer's, or a standalone HeTunnel's, HostFirewall's or MtaBinding's own): it is not parsed.
+   */
+  describedByFacts(r: ResourceView): boolean {
+    if (r.type !== T.remoteCommand) return false;
+    return (
+      (r.parent !== undefined && this.facts.has(r.parent)) || this.mailServerOf(r.urn)?.facts !== undefined
+    );
+  }
+
   /** Tunnels a MailServer reports (`tunnelInterface`) that no HeTunnel component or script showed. */
   private addMailServerTunnels(): void {
     for (const ms of this.mailServers) {
@@ -610,7 +670,7 @@ export class StackModel {
 
   /** The stack's DNS records, indexed (built on first use). */
   get dns(): DnsIndex {
-    if (!this.dnsIndex) this.dnsIndex = new DnsIndex(this.resources, this.byUrn);
+    if (!this.dnsIndex) this.dnsIndex = new DnsIndex(this.resources, this.byUrn, this.facts);
     return this.dnsIndex;
   }
 

@@ -72,6 +72,18 @@ export const adminPortsNotWorldOpen: RuleDefinition = {
         }
         continue;
       }
+      const described = model.facts.get(r.urn)?.facts.firewall;
+      if (described) {
+        for (const open of described.ipv6Input.open) {
+          if (ports.includes(open.port) && coversWorld([...open.sources]))
+            findings.push({
+              urn: r.urn,
+              message: `${model.label(r.urn)} opens admin port ${open.port} to the whole IPv6 internet (sources ${open.sources.join(", ")}, its facts).`,
+            });
+        }
+        continue;
+      }
+      if (model.describedByFacts(r)) continue; // a MailServer's host script: its HostFirewall's facts say it
       const text =
         r.type === T.hostFirewall
           ? readString(r.props, "ruleset")

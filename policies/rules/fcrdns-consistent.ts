@@ -3,10 +3,42 @@ import { Finding, RuleDefinition } from "../core/rule";
 import { findSenders, Sender } from "../core/senders";
 import { StackModel } from "../core/stack-model";
 import { UNKNOWN } from "../core/unknown";
+import { DnsRecordView } from "../core/dns-index";
+import { factSymbol, symbolParts } from "../core/component-facts";
 
-function checkAddress(model: StackModel, sender: Sender, address: string): Omit<Finding, "urn">[] {
+/** The SMTP address as the records know it: its text, or the symbol of a value unknown at preview. */
+interface Subject {
+  readonly text: string;
+  readonly ptr: { records: DnsRecordView[]; maybe: DnsRecordView[] };
+  /** Whether an AAAA record's content is this address. */
+  readonly isAddress: (r: DnsRecordView) => boolean;
+}
+
+function literalSubject(model: StackModel, address: string): Subject {
+  return {
+    text: address,
+    ptr: model.dns.ptrRecords(address),
+    isAddress: (r) => typeof r.content === "string" && isIpv6(r.content) && ipv6(r.content) === address,
+  };
+}
+
+/**
+ * An SMTP address unknown at preview that a component's facts name (`<scope>#smtpAddress`): its PTR is the
+ * record whose name is that address's `ptrName`, and an AAAA points back when its content is that same value.
+ */
+function symbolicSubject(model: StackModel, symbol: string, origin: string): Subject {
+  const { scope } = symbolParts(symbol);
+  return {
+    text: `(${origin})`,
+    ptr: { records: model.dns.withSymbol("PTR", factSymbol(scope, "ptrName")), maybe: [] },
+    isAddress: (r) => r.contentSymbol === symbol,
+  };
+}
+
+function checkAddress(model: StackModel, sender: Sender, subject: Subject): Omit<Finding, "urn">[] {
   const who = model.label(sender.urn);
-  const { records, maybe } = model.dns.ptrRecords(address);
+  const address = subject.text;
+  const { records, maybe } = subject.ptr;
   const names = [...new Set(records.map((r) => r.content).filter((c): c is string => typeof c === "string"))];
   const contentUnknown = records.some((r) => r.content === UNKNOWN);
   if (names.length === 0) {
@@ -32,9 +64,7 @@ function checkAddress(model: StackModel, sender: Sender, address: string): Omit<
   }
   const ptrName = names[0];
   const aaaa = model.dns.lookup("AAAA", ptrName);
-  const pointsBack = aaaa.some(
-    (r) => typeof r.content === "string" && isIpv6(r.content) && ipv6(r.content) === address,
-  );
+  const pointsBack = aaaa.some(subject.isAddress);
   if (!pointsBack) {
     const undecided = aaaa.some((r) => r.content === UNKNOWN) || model.dns.unknownNamed("AAAA").length > 0;
     const found = aaaa.map((r) => r.content).filter((c): c is string => typeof c === "string");
@@ -84,6 +114,13 @@ export const fcrdnsConsistent: RuleDefinition = {
     for (const sender of findSenders(model)) {
       const seen = new Set<string>();
       for (const source of sender.sources) {
+        if (source.address === UNKNOWN && source.symbol !== undefined) {
+          if (seen.has(source.symbol)) continue;
+          seen.add(source.symbol);
+          const subject = symbolicSubject(model, source.symbol, source.origin);
+          for (const f of checkAddress(model, sender, subject)) findings.push({ ...f, urn: sender.urn });
+          continue;
+        }
         if (source.address === UNKNOWN) {
           findings.push({
             urn: sender.urn,
@@ -96,7 +133,8 @@ export const fcrdnsConsistent: RuleDefinition = {
         const address = ipv6(source.address);
         if (seen.has(address)) continue;
         seen.add(address);
-        for (const f of checkAddress(model, sender, address)) findings.push({ ...f, urn: sender.urn });
+        for (const f of checkAddress(model, sender, literalSubject(model, address)))
+          findings.push({ ...f, urn: sender.urn });
       }
     }
     return findings;

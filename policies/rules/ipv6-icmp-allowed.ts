@@ -5,7 +5,8 @@ import {
   parseHostFirewallScript,
   ProbePacket,
 } from "../core/host-firewall-script";
-import { readBoolean, readString } from "../core/resource-view";
+import { readString } from "../core/resource-view";
+import type { FirewallFacts } from "../../facts/mail-facts";
 import { Finding, RuleDefinition } from "../core/rule";
 import { T } from "../core/type-tokens";
 import { UNKNOWN } from "../core/unknown";
@@ -69,6 +70,24 @@ function probe(script: HostFirewallScript, interfacesToSkip: ReadonlySet<string>
 }
 
 /**
+ * The essential ICMPv6 messages a HostFirewall's facts say its input chain drops: with policy drop, a type
+ * must be accepted from anywhere or from link-local sources (the messages here come from `fe80::/10`), and not
+ * dropped first on an interface that is not a point-to-point tunnel.
+ */
+function droppedByFacts(facts: FirewallFacts, tunnels: ReadonlySet<string>): string[] {
+  const input = facts.ipv6Input;
+  if (input.policy === "accept") return [];
+  return ESSENTIAL.filter((m) => {
+    const accepted = input.icmpv6Accepted.includes(m.name) || input.icmpv6FromLinkLocal.includes(m.name);
+    // The interfaces a HostFirewall names beside `*` are its tunnel's (point-to-point: no neighbour discovery).
+    const droppedFirst = input.icmpv6DroppedOn.some(
+      (d) => d.type === m.name && !tunnels.has(d.interface) && !input.interfaces.includes(d.interface),
+    );
+    return !accepted || droppedFirst;
+  }).map((m) => m.why);
+}
+
+/**
  * `ipv6-icmp-allowed`: a host firewall must not drop ICMPv6 neighbour discovery, router advertisements or
  * packet-too-big. IPv6 has no ARP; neighbour discovery is ICMPv6, so a firewall that drops it cuts the host off.
  */
@@ -87,15 +106,19 @@ export const ipv6IcmpAllowed: RuleDefinition = {
     for (const r of model.resources) {
       let text: unknown = undefined;
       if (r.type === T.hostFirewall) {
-        if (readBoolean(r.props, "allowsNeighbourDiscovery") === false) {
-          findings.push({
-            urn: r.urn,
-            message: `${model.label(r.urn)} reports allowsNeighbourDiscovery = false: its ruleset drops ICMPv6 neighbour discovery.`,
-          });
+        const described = model.facts.get(r.urn)?.facts.firewall;
+        if (described) {
+          const dropped = droppedByFacts(described, tunnels);
+          if (dropped.length > 0)
+            findings.push({
+              urn: r.urn,
+              message: `${model.label(r.urn)} drops ICMPv6 ${dropped.join("; ")} (its facts); without it IPv6 breaks.`,
+            });
           continue;
         }
         text = readString(r.props, "ruleset");
       } else if (r.type === T.remoteCommand) {
+        if (model.describedByFacts(r)) continue; // a MailServer's host script: its HostFirewall's facts say it
         text = readString(r.props, "create");
         if (text === UNKNOWN) continue; // an unknown script is judged by the rules that need it to exist
       } else {

@@ -6,11 +6,69 @@ import { Finding, RuleDefinition } from "../core/rule";
 import { findSenders, Sender } from "../core/senders";
 import { StackModel } from "../core/stack-model";
 import { Maybe, UNKNOWN } from "../core/unknown";
+import { SpfTermView } from "../core/dns-index";
+import { factSymbol, symbolParts } from "../core/component-facts";
 
 interface SpfCandidate {
   readonly where: string;
   readonly content: Maybe<string>;
   readonly urn: string;
+  /** The terms, when a component's facts describe the record (some of them known only by their symbol). */
+  readonly spf?: readonly SpfTermView[];
+}
+
+/** Whether a term authorizes the address a symbol names: the same value, or the /64 it lies in. */
+function termCovers(term: SpfTermView, symbol: string): boolean {
+  if (term.mechanism !== "ip6" || term.symbol === undefined) return false;
+  const { scope, ref } = symbolParts(symbol);
+  return (
+    term.symbol === symbol || (ref === "smtpAddress" && term.symbol === factSymbol(scope, "dedicatedPrefix"))
+  );
+}
+
+/**
+ * Judges a record that facts describe with terms unknown at preview: the literal terms are checked as a record
+ * of their own (syntax, lookups, `all`); an address is authorized by a literal term, or, when it is known only by
+ * its symbol, by a `+ip6:` term of the same value or of the dedicated /64 it lies in, before any term that could
+ * refuse it.
+ */
+function checkDerivedRecord(
+  candidate: SpfCandidate,
+  terms: readonly SpfTermView[],
+  addresses: readonly string[],
+  symbols: readonly string[],
+): Omit<Finding, "urn">[] {
+  const literal = ["v=spf1", ...terms.filter((t) => t.text !== undefined).map((t) => t.text as string)].join(
+    " ",
+  );
+  const shown = [
+    "v=spf1",
+    ...terms.map((t) => t.text ?? `${t.mechanism}:<${t.symbol ? symbolParts(t.symbol).ref : "?"}>`),
+  ].join(" ");
+  const out = checkRecord({ ...candidate, content: literal, spf: undefined }, addresses).map((f) => ({
+    ...f,
+    message: f.message.replace(`("${literal}")`, `("${shown}", derived)`),
+  }));
+  const unknownIp6 = terms.some((t) => t.text === undefined && t.mechanism === "ip6");
+  for (const finding of out)
+    if (unknownIp6 && /does not authorize/.test(finding.message)) finding.unknown = true;
+  for (const symbol of symbols) {
+    let verdict: boolean | undefined = undefined;
+    for (const term of terms) {
+      if (termCovers(term, symbol)) {
+        verdict = term.qualifier === "+";
+        break;
+      }
+      if (term.mechanism === "ip4" || term.mechanism === "all") continue;
+      if (term.qualifier !== "+") break; // a term that could refuse the unknown address comes first
+    }
+    if (verdict === true) continue;
+    out.push({
+      unknown: verdict === undefined,
+      message: `the SPF record at ${candidate.where} ("${shown}", derived) ${verdict === false ? "refuses" : "cannot be shown to authorize"} the SMTP address (${symbolParts(symbol).ref} of ${symbolParts(symbol).scope.split("::").pop()}); add ip6:<the dedicated /64>.`,
+    });
+  }
+  return out;
 }
 
 function candidates(
@@ -25,7 +83,7 @@ function candidates(
     const distinct = new Map<string, SpfCandidate>();
     for (const r of records) {
       const key = typeof r.content === "string" ? r.content : `?${r.urn}`;
-      if (!distinct.has(key)) distinct.set(key, { where: name, content: r.content, urn: r.urn });
+      if (!distinct.has(key)) distinct.set(key, { where: name, content: r.content, urn: r.urn, spf: r.spf });
     }
     const known = [...distinct.values()].filter((c) => typeof c.content === "string");
     if (known.length > 1) {
@@ -47,7 +105,13 @@ function candidates(
   return { list, findings, domains };
 }
 
-function checkRecord(candidate: SpfCandidate, addresses: readonly string[]): Omit<Finding, "urn">[] {
+function checkRecord(
+  candidate: SpfCandidate,
+  addresses: readonly string[],
+  symbols: readonly string[] = [],
+): Omit<Finding, "urn">[] {
+  if (candidate.content === UNKNOWN && candidate.spf)
+    return checkDerivedRecord(candidate, candidate.spf, addresses, symbols);
   if (candidate.content === UNKNOWN || candidate.content === undefined) {
     return [{ unknown: true, message: `the SPF record at ${candidate.where} is unknown.` }];
   }
@@ -98,9 +162,11 @@ export const spfAuthorizesSender: RuleDefinition = {
     for (const sender of findSenders(model)) {
       const who = model.label(sender.urn);
       const addresses: string[] = [];
+      const symbols: string[] = [];
       let unknownAddress = false;
       for (const s of sender.sources) {
-        if (s.address === UNKNOWN) unknownAddress = true;
+        if (s.address === UNKNOWN && s.symbol !== undefined) symbols.push(s.symbol);
+        else if (s.address === UNKNOWN) unknownAddress = true;
         else if (typeof s.address === "string" && isIpv6(s.address)) addresses.push(ipv6(s.address));
       }
       if (sender.sources.length === 0) continue;
@@ -129,7 +195,7 @@ export const spfAuthorizesSender: RuleDefinition = {
         });
       }
       for (const candidate of list) {
-        for (const f of checkRecord(candidate, [...new Set(addresses)]))
+        for (const f of checkRecord(candidate, [...new Set(addresses)], [...new Set(symbols)]))
           findings.push({ ...f, urn: sender.urn, message: `${who}: ${f.message}` });
       }
     }

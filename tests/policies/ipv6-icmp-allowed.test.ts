@@ -4,6 +4,10 @@ import * as command from "@pulumi/command";
 import { check, describe, entriesOf, HE_DECLARED } from "./helpers";
 import { componentStack, goodMailServerShape, RAW_HE_GOOD, rawDropletStack } from "./fixtures/programs";
 import { NFT_DROPS_ND } from "./fixtures/rulesets";
+import { FakeComponent } from "./fixtures/fake-component";
+import { HostFirewall } from "../../components";
+import { firewallFacts } from "../../host-config";
+import { MAIL_FACTS_VERSION } from "../../facts/mail-facts";
 
 const RULE = "ipv6-icmp-allowed";
 
@@ -29,9 +33,30 @@ test("the good ruleset (meta l4proto ipv6-icmp accept) passes", async () => {
   assert.deepEqual(entriesOf(report, RULE), [], describe(report));
 });
 
-test("a HostFirewall reporting allowsNeighbourDiscovery = false fails; the good component passes", async () => {
-  const bad = await check(componentStack({ ...goodMailServerShape(), allowsNeighbourDiscovery: false }));
-  assert.match(entriesOf(bad, RULE)[0]?.message ?? "", /allowsNeighbourDiscovery = false/, describe(bad));
+test("a HostFirewall is judged by its facts: the real component passes, facts that drop neighbour discovery fail", async () => {
+  const connection = { host: "192.0.2.10" };
+  const real = await check(() => {
+    new HostFirewall("fw", { connection, adminSources: ["198.51.100.7/32"], tunnelInterface: "he-ipv6" });
+  });
+  assert.deepEqual(entriesOf(real, RULE), [], describe(real));
+  const facts = firewallFacts({ allowedTcpPorts: [25], adminSources: ["198.51.100.7/32"] });
+  const dropsNd = {
+    ...facts,
+    ipv6Input: {
+      ...facts.ipv6Input,
+      icmpv6Accepted: facts.ipv6Input.icmpv6Accepted.filter((t) => !t.startsWith("nd-")),
+    },
+  };
+  const bad = await check(() => {
+    new FakeComponent("ipv6-mail:index:HostFirewall", "fw", {
+      facts: { version: MAIL_FACTS_VERSION, component: "HostFirewall", firewall: dropsNd },
+    });
+  });
+  assert.match(
+    entriesOf(bad, RULE)[0]?.message ?? "",
+    /neighbour solicitation.*\(its facts\)/,
+    describe(bad),
+  );
   const good = await check(componentStack(goodMailServerShape()));
   assert.deepEqual(entriesOf(good, RULE), [], describe(good));
 });

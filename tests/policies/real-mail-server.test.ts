@@ -64,22 +64,26 @@ test("the real MailServer: HE's tcp/25 filter is flagged until sageCertified", a
   assert.equal(report.passed, true);
 });
 
-test("the real MailServer at preview: the prefix is judged from known values; DNS waits on the droplet and fails closed", async () => {
+test("the real MailServer at preview passes by its facts: the DNS it writes takes the literal SMTP address, the SPF's ip6: term is literal", async () => {
   const report = await check(() => new MailServer("mail", doArgs()), { preview: true });
-  assert.deepEqual(entriesOf(report, "smtp-from-dedicated-prefix"), [], describe(report));
-  const unknown = findings(report).filter((e) => e.kind === "preview-unknown");
-  assert.ok(unknown.length > 0, describe(report));
-  assert.ok(
-    unknown.every(
-      (e) => e.level === "mandatory" && ["fcrdns-consistent", "spf-authorizes-sender"].includes(e.rule),
-    ),
+  assert.deepEqual(
+    findings(report).filter((e) => e.level === "mandatory"),
+    [],
     describe(report),
   );
-  const relaxed = await check(() => new MailServer("mail", doArgs()), {
-    preview: true,
-    settings: { allowUnknownAtPreview: true },
-  });
-  assert.equal(relaxed.passed, true, describe(relaxed));
+  assert.deepEqual(
+    findings(report).filter((e) => e.kind === "preview-unknown"),
+    [],
+    describe(report),
+  );
+  assert.equal(report.passed, true, describe(report));
+});
+
+test("a new Hetzner MailServer passes at preview with spfAuthorize: address: the SPF's ip6: term is the SMTP address itself", async () => {
+  const args: MailServerArgs = { ...hetznerArgs(), dns: { ...hetznerArgs().dns, spfAuthorize: "address" } };
+  const report = await check(() => new MailServer("mail", args), { preview: true });
+  assert.deepEqual(entriesOf(report, "spf-authorizes-sender"), [], describe(report));
+  assert.deepEqual(entriesOf(report, "fcrdns-consistent"), [], describe(report));
 });
 
 test("the real MailServer on Hetzner: its own /64 passes (at preview by structure); the account block is advised", async () => {
@@ -95,7 +99,7 @@ test("the real MailServer on Hetzner: its own /64 passes (at preview by structur
   assert.deepEqual(entriesOf(preview, "ipv6-firewall-configured"), [], describe(preview));
 });
 
-test("the real MailServer's rendered host script is read: tunnel, Exim bind, and an nft input chain covering the tunnel", async () => {
+test("the real MailServer is judged by its parts' facts, not by parsing its host script: tunnel, Exim bind, firewall", async () => {
   const { runProgram } = await import("../../testing");
   const { StackModel } = await import("../../policies/core/stack-model");
   const { hostFirewallCoverage } = await import("../../policies/core/host-firewall-coverage");
@@ -107,16 +111,20 @@ test("the real MailServer's rendered host script is read: tunnel, Exim bind, and
   const [host] = model.hosts;
   assert.equal(host.kind, "droplet");
   assert.deepEqual(
-    host.tunnels.map((t) => t.interfaceName),
-    ["he-ipv6"],
+    host.tunnels.map((t) => [t.interfaceName, t.origin]),
+    [["he-ipv6", "HeTunnel component"]],
   );
   assert.ok(
-    host.commands.some((c) => c.facts?.bindAddresses6.includes(HE.smtp)),
-    "Exim REMOTE_SMTP_INTERFACE is read",
+    host.commands.every((c) => c.facts === undefined && c.firewall === undefined),
+    "the MailServer's own host script is not parsed",
   );
+  const [ms] = model.mailServers;
+  assert.equal(ms.facts?.mta?.value.kind, "exim");
+  assert.equal(ms.facts?.mta?.value.bind6?.value, HE.smtp);
+  assert.equal(ms.facts?.mta?.value.bindEnforced, true);
   const coverage = hostFirewallCoverage(host, "he-ipv6");
   assert.equal(coverage.covered, true);
-  assert.match(coverage.evidence, /script drops IPv6 input by default/);
+  assert.match(coverage.evidence, /HostFirewall component: IPv6 input policy drop \(its facts\)/);
 });
 
 test("the real MailServer sending over IPv4 only on DigitalOcean: no IPv6 source is judged, so it passes", async () => {
@@ -128,7 +136,14 @@ test("the real MailServer sending over IPv4 only on DigitalOcean: no IPv6 source
   // The same resources with the flag off: the MailServer then sends from the droplet's shared /64.
   const flipped = report.resources.map((r) =>
     r.type === "ipv6-mail:index:MailServer"
-      ? { ...r, outputs: { ...r.outputs, smtpOverIpv4Only: false } }
+      ? {
+          ...r,
+          outputs: {
+            ...r.outputs,
+            smtpOverIpv4Only: false,
+            facts: { ...(r.outputs.facts as object), sendsOverIpv6: true },
+          },
+        }
       : r,
   );
   const overIpv6 = await checkResources(flipped, { now: NOW });
