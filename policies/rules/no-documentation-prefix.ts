@@ -12,7 +12,10 @@ function documentationValues(value: unknown, out: Set<string>, depth = 0): void 
   if (typeof value === "string") {
     if (!MAYBE_DOCUMENTATION.test(value)) return;
     for (const m of value.matchAll(CANDIDATE)) {
-      const cidr = cidrOf(m[0]);
+      // An interface address is written with its prefix length (`ip -6 addr add 2001:db8::25/64`), host bits
+      // set: then the address itself is judged.
+      const cidr =
+        cidrOf(m[0]) ?? (m[0].includes("/") ? cidrOf(m[0].slice(0, m[0].indexOf("/"))) : undefined);
       if (cidr && cidr.family === 6 && isDocumentationPrefix(cidr.prefix.text)) out.add(m[0]);
     }
     return;

@@ -29,27 +29,16 @@ interface Case {
   readonly refusedBy?: readonly string[];
   /** Every resource the preview must plan (`type name`, all `create`). */
   readonly planned: readonly string[];
-  /**
-   * Why the case does not pass yet: it still runs and reports, as a `todo` (a failing todo does not fail the
-   * suite; one that passes says so).
-   */
-  readonly todo?: string;
 }
-
-/** The new production stacks are refused until the pack judges at preview what is structurally known. */
-const PREVIEW_FAILS_CLOSED =
-  "fcrdns-consistent and spf-authorizes-sender fail closed at preview on a new host: the SMTP address or the SPF record is unknown until the pack reads the components' facts";
 
 const CASES: readonly Case[] = [
   {
     stack: "do-prod",
     planned: STACK_RESOURCES["do-prod"],
-    todo: PREVIEW_FAILS_CLOSED,
   },
   {
     stack: "hetzner-prod",
     planned: STACK_RESOURCES["hetzner-prod"],
-    todo: PREVIEW_FAILS_CLOSED,
   },
   {
     stack: "do-prod-bad",
@@ -85,7 +74,7 @@ describe(
       const verdict = c.refusedBy
         ? `refuses ${c.stack} with ${c.refusedBy.join(", ")}`
         : `passes a new ${c.stack}`;
-      it(`plans every resource offline and ${verdict}; the SARIF is valid`, { todo: c.todo }, async () => {
+      it(`plans every resource offline and ${verdict}; the SARIF is valid`, async () => {
         const out = path.join(tmp, c.stack);
         const args = [SCRIPT, "--no-build", "--out", out];
         if (c.project) args.push("--project", c.project);

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as command from "@pulumi/command";
 import * as digitalocean from "@pulumi/digitalocean";
 import { check, describe, entriesOf } from "./helpers";
 import { componentStack, goodMailServerShape } from "./fixtures/programs";
@@ -35,6 +36,33 @@ test("a documentation prefix inside a host script is found", async () => {
   const types = entriesOf(report, RULE).map((e) => e.resourceType);
   assert.ok(types.includes("ipv6-mail:index:MailServer"), describe(report));
   assert.ok(types.includes("command:remote:Command"), describe(report));
+});
+
+test("a documentation address written with its prefix length in a host script is found (the way ip is written)", async () => {
+  for (const script of ["ip -6 addr add 2001:DB8::25/64 dev eth0", "ip addr add 3fff:0:1::25/48 dev eth0"]) {
+    const report = await check(() => {
+      new command.remote.Command("addr", { connection: { host: "192.0.2.10" }, create: script });
+    });
+    const [entry] = entriesOf(report, RULE);
+    assert.ok(entry, `${script}: ${describe(report)}`);
+    assert.match(
+      entry.message,
+      new RegExp(
+        script
+          .split(" ")
+          .find((w) => w.includes("/"))
+          ?.replace("/", "\\/") ?? "",
+      ),
+    );
+  }
+  // Not every address with a length is one: a real routed /64's address stays quiet.
+  const real = await check(() => {
+    new command.remote.Command("addr", {
+      connection: { host: "192.0.2.10" },
+      create: "ip -6 addr add 2001:470:1f0b:9a::25/64 dev eth0",
+    });
+  });
+  assert.deepEqual(entriesOf(real, RULE), [], describe(real));
 });
 
 test("allowed by the rule's config, or under a MailServer built with allowDocumentationPrefixes", async () => {
