@@ -9,12 +9,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
 import { RESULT_CHANGED, RESULT_UNCHANGED, TUNNEL_RULE_PRIORITIES } from "../../host-config";
-import { labSmtpAddress } from "./lab-host-specs";
-import { labMailHostScripts } from "./lab-mail-host-scripts";
-import { labSkipReason } from "./lab-skip";
 import { LabVm } from "../../lab-driver/lab-vm";
 import { lastLine, sendMail, waitDelivered } from "../../lab-driver/mail-flow";
 import { hostProviderAddress, loadTopology } from "../../lab-driver/topology";
+import { labSmtpAddress } from "./lab-host-specs";
+import { labMailHostScripts } from "./lab-mail-host-scripts";
+import { labSkipReason } from "./lab-skip";
 
 const t = loadTopology();
 const smtp = labSmtpAddress(t);

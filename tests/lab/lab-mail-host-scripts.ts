@@ -14,8 +14,8 @@ import {
   tunnelApplySection,
   tunnelRemoveSection,
 } from "../../host-config";
-import { labFirewallSpec, labPostfixSpec, labTunnelSpec } from "./lab-host-specs";
 import type { LabTopology } from "../../lab-driver/topology";
+import { labFirewallSpec, labPostfixSpec, labTunnelSpec } from "./lab-host-specs";
 
 /** A mail host's three scripts: apply (one SSH session), confirm (a new one), remove (`pulumi destroy`). */
 export interface LabMailHostScripts {

@@ -13,11 +13,7 @@ import {
   RESULT_CHANGED,
   RESULT_UNCHANGED,
 } from "../../host-config";
-import { parseSpf, planMailDns, ptrOwnerName, spfAuthorizesIpv6 } from "../../net";
-import { labDnsZones, labMailDnsSpec, labPostfixSpec, labSmtpAddress, labTunnelSpec } from "./lab-host-specs";
-import { labSkipReason } from "./lab-skip";
 import { LabVm } from "../../lab-driver/lab-vm";
-import { waitFor } from "../../lab-driver/wait-for";
 import {
   flushQueue,
   lastLine,
@@ -27,6 +23,10 @@ import {
   waitDelivered,
 } from "../../lab-driver/mail-flow";
 import { hostProviderAddress, loadTopology } from "../../lab-driver/topology";
+import { waitFor } from "../../lab-driver/wait-for";
+import { parseSpf, planMailDns, ptrOwnerName, spfAuthorizesIpv6 } from "../../net";
+import { labDnsZones, labMailDnsSpec, labPostfixSpec, labSmtpAddress, labTunnelSpec } from "./lab-host-specs";
+import { labSkipReason } from "./lab-skip";
 
 const t = loadTopology();
 const smtp = labSmtpAddress(t);
