@@ -150,8 +150,9 @@ export async function runLabApply(
     let floorVm: LabVm | undefined;
     let floorMissing: string | undefined;
     try {
-      log("lab: starting a second fresh lab instance for the floor (bench-floor)");
-      floorVm = await LabVm.start("bench-floor");
+      const floorInstance = `${project.vm.instance}-floor`;
+      log(`lab: starting a second fresh lab instance for the floor (${floorInstance})`);
+      floorVm = await LabVm.start(floorInstance);
     } catch (err) {
       floorMissing = `the floor's lab instance did not start: ${(err as Error).message.slice(0, 600)}`;
     }

@@ -15,7 +15,7 @@ import { after, before, describe, it } from "node:test";
 import { RESULT_CHANGED } from "../../host-config";
 import { engineEnv } from "../../lab-driver/engine-env";
 import { cliText, LabStack } from "../../lab-driver/lab-stack";
-import { LabVm } from "../../lab-driver/lab-vm";
+import { LabVm, runInstance } from "../../lab-driver/lab-vm";
 import { sendMail, waitDelivered } from "../../lab-driver/mail-flow";
 import { addressOf, loadTopology } from "../../lab-driver/topology";
 import { labSmtpAddress } from "./lab-host-specs";
@@ -72,7 +72,7 @@ describe("a bare cloud image becomes a mail host by pulumi up", { skip: labSkipR
 
   before(async () => {
     const engine = await engineEnv();
-    vm = await LabVm.start("bare-install", "bare");
+    vm = await LabVm.start(runInstance("bare-install"), "bare");
     await vm.labCtl(["mx", "clear"]);
     await vm.labCtl(["he", "sage", "on"]);
     stack = await LabStack.open(vm, engine, "bare");

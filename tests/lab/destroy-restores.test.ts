@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
 import { RESULT_CHANGED, RESULT_UNCHANGED, TUNNEL_RULE_PRIORITIES } from "../../host-config";
-import { LabVm } from "../../lab-driver/lab-vm";
+import { LabVm, runInstance } from "../../lab-driver/lab-vm";
 import { lastLine, sendMail, waitDelivered } from "../../lab-driver/mail-flow";
 import { hostProviderAddress, loadTopology } from "../../lab-driver/topology";
 import { labSmtpAddress } from "./lab-host-specs";
@@ -45,7 +45,7 @@ describe("destroy leaves the host as it was before", { skip: labSkipReason() }, 
   let before_: Record<string, string>;
 
   before(async () => {
-    vm = await LabVm.start("destroy-restores");
+    vm = await LabVm.start(runInstance("destroy-restores"));
     // The host's own configuration before ipv6-mail: a custom HELO name, smtp_bind_address6 unset. The
     // provider's SMTP block is lifted, so the old configuration really delivers (from the provider address).
     await vm.sh(

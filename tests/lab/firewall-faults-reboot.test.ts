@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { RESULT_CHANGED, RESULT_FAILED, RESULT_UNCHANGED } from "../../host-config";
 import { engineEnv } from "../../lab-driver/engine-env";
 import { type CliRun, cliText, LabStack } from "../../lab-driver/lab-stack";
-import { LabVm } from "../../lab-driver/lab-vm";
+import { LabVm, runInstance } from "../../lab-driver/lab-vm";
 import { sendMail, waitDelivered } from "../../lab-driver/mail-flow";
 import { NamespaceSshRelay, type RelayRoute } from "../../lab-driver/namespace-ssh-relay";
 import { addressOf, hostProviderAddress, loadTopology } from "../../lab-driver/topology";
@@ -94,7 +94,7 @@ describe("the lab stack on the real engine: firewall, faults, reboot", { skip: l
 
   before(async () => {
     const engine = await engineEnv();
-    vm = await LabVm.start("faults");
+    vm = await LabVm.start(runInstance("faults"));
     await vm.labCtl(["he", "sage", "on"]);
     await vm.authorizeNamespaceSsh();
     stack = await LabStack.open(vm, engine, "faults");

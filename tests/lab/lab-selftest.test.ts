@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
-import { LabVm } from "../../lab-driver/lab-vm";
+import { LabVm, runInstance } from "../../lab-driver/lab-vm";
 import { addressOf, hostProviderAddress } from "../../lab-driver/topology";
 import { waitFor } from "../../lab-driver/wait-for";
 import { planMailDns, ptrOwnerName } from "../../net";
@@ -19,7 +19,7 @@ describe("lab self-test", { skip: labSkipReason() }, () => {
   let vm: LabVm;
 
   before(async () => {
-    vm = await LabVm.start("selftest");
+    vm = await LabVm.start(runInstance("selftest"));
   });
 
   after(async () => {
