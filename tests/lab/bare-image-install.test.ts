@@ -20,6 +20,7 @@ import { sendMail, waitDelivered } from "../../lab-driver/mail-flow";
 import { addressOf, loadTopology } from "../../lab-driver/topology";
 import { labSmtpAddress } from "./lab-host-specs";
 import { labSkipReason } from "./lab-skip";
+import { mailHostCommand } from "./mail-host-command";
 
 const t = loadTopology();
 const smtp = labSmtpAddress(t);
@@ -44,13 +45,6 @@ async function repoDownloads(vm: LabVm): Promise<RepoDownload[]> {
 /** dpkg's log: every package operation on the host adds lines. */
 function dpkgLog(vm: LabVm): Promise<string> {
   return vm.sh("cat /var/log/dpkg.log 2>/dev/null || true");
-}
-
-/** What the apply script printed, as the command provider recorded it in the stack's state. */
-async function applyOutput(stack: LabStack): Promise<string> {
-  const { outputs } = await stack.stateResource("command:remote:Command", "mail-host");
-  assert.equal(typeof outputs.stdout, "string", "the apply command's state has its stdout");
-  return outputs.stdout as string;
 }
 
 /** What `pulumi destroy` must leave as it found it on the bare host. */
@@ -117,7 +111,10 @@ describe("a bare cloud image becomes a mail host by pulumi up", { skip: labSkipR
     assert.equal(r.code, 0, `pulumi up failed:\n${cliText(r)}`);
     assert.equal(await stack.output("hostApplyResult"), RESULT_CHANGED);
     // iproute2 and kmod are in every cloud image (and in the bare flavour): only the rest is installed.
-    assert.match(await applyOutput(stack), /^ipv6-mail: changed: installed iputils-ping nftables postfix$/m);
+    assert.match(
+      (await mailHostCommand(stack)).stdout,
+      /^ipv6-mail: changed: installed iputils-ping nftables postfix$/m,
+    );
     const downloads = await repoDownloads(vm);
     for (const pkg of INSTALLED) {
       assert.ok(
@@ -171,7 +168,7 @@ describe("a bare cloud image becomes a mail host by pulumi up", { skip: labSkipR
     assert.equal(r.code, 0, `pulumi up of the changed setting failed:\n${cliText(r)}`);
     const changes = await stack.lastUpdateChanges();
     assert.ok((changes.update ?? 0) >= 1, `the host command is updated: ${JSON.stringify(changes)}`);
-    const out = await applyOutput(stack);
+    const out = (await mailHostCommand(stack)).stdout;
     assert.match(out, /^ipv6-mail: packages: iproute2 kmod iputils-ping nftables postfix present$/m);
     assert.doesNotMatch(out, /installing/);
     assert.equal((await repoDownloads(vm)).length, downloads, "nothing fetched from the repository");
