@@ -17,6 +17,7 @@ import { LabVm, runInstance } from "../../lab-driver/lab-vm";
 import { lastLine, sendMail, waitDelivered } from "../../lab-driver/mail-flow";
 import { hostProviderAddress, loadTopology } from "../../lab-driver/topology";
 import { labSmtpAddress } from "./lab-host-specs";
+import { hostSettings } from "./host-settings";
 import { labSkipReason } from "./lab-skip";
 import { mailHostCommand } from "./mail-host-command";
 
@@ -24,23 +25,6 @@ const t = loadTopology();
 const smtp = labSmtpAddress(t);
 const run = Date.now().toString(36);
 const OLD_HELO = "old-helo.example.com";
-
-/** What destroy must give back, read from the host. */
-async function hostSettings(vm: LabVm): Promise<Record<string, string>> {
-  const read = async (command: string) => (await vm.exec(command, { check: false })).stdout;
-  return {
-    postconf: await read("postconf -n"),
-    gaiConf: await read("sha256sum /etc/gai.conf; stat -c %a /etc/gai.conf"),
-    nftablesConf: await read("sha256sum /etc/nftables.conf 2>&1"),
-    nftablesService: await read("systemctl is-enabled nftables.service"),
-    networkd: await read("systemctl is-enabled systemd-networkd; systemctl is-active systemd-networkd"),
-    networkdDropIns: await read("ls /etc/systemd/networkd.conf.d 2>&1"),
-    rules: await read("ip -6 rule show"),
-    tables: await read("nft list tables"),
-    links: await read("ip -o link show | awk '{ print $2 }'"),
-    stateDir: await read("ls -d /var/lib/ipv6-mail /etc/ipv6-mail 2>&1"),
-  };
-}
 
 describe("destroy leaves the host as it was before", { skip: labSkipReason() }, () => {
   let vm: LabVm;
