@@ -8,16 +8,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
+import { LabVm, runInstance } from "../../lab-driver/lab-vm";
+import { addressOf, hostProviderAddress } from "../../lab-driver/topology";
+import { waitFor } from "../../lab-driver/wait-for";
 import { planMailDns, ptrOwnerName } from "../../net";
 import { labDnsZones, labMailDnsSpec, labSmtpAddress } from "./lab-host-specs";
-import { labSkipReason, LabVm, waitFor } from "./lab-vm";
-import { addressOf, hostProviderAddress } from "./topology";
+import { labSkipReason } from "./lab-skip";
 
 describe("lab self-test", { skip: labSkipReason() }, () => {
   let vm: LabVm;
 
   before(async () => {
-    vm = await LabVm.start("selftest");
+    vm = await LabVm.start(runInstance("selftest"));
   });
 
   after(async () => {

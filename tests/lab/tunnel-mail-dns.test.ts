@@ -13,11 +13,20 @@ import {
   RESULT_CHANGED,
   RESULT_UNCHANGED,
 } from "../../host-config";
+import { LabVm, runInstance } from "../../lab-driver/lab-vm";
+import {
+  flushQueue,
+  lastLine,
+  nftCounter,
+  sendMail,
+  waitDeferred,
+  waitDelivered,
+} from "../../lab-driver/mail-flow";
+import { hostProviderAddress, loadTopology } from "../../lab-driver/topology";
+import { waitFor } from "../../lab-driver/wait-for";
 import { parseSpf, planMailDns, ptrOwnerName, spfAuthorizesIpv6 } from "../../net";
 import { labDnsZones, labMailDnsSpec, labPostfixSpec, labSmtpAddress, labTunnelSpec } from "./lab-host-specs";
-import { labSkipReason, LabVm, waitFor } from "./lab-vm";
-import { flushQueue, lastLine, nftCounter, sendMail, waitDeferred, waitDelivered } from "./mail-flow";
-import { hostProviderAddress, loadTopology } from "./topology";
+import { labSkipReason } from "./lab-skip";
 
 const t = loadTopology();
 const smtp = labSmtpAddress(t);
@@ -32,7 +41,7 @@ describe("host-config in a real kernel: tunnel, mail, DNS, idempotency", { skip:
   const firstSubject = `first message ${run}`;
 
   before(async () => {
-    vm = await LabVm.start("tunnel-mail");
+    vm = await LabVm.start(runInstance("tunnel-mail"));
     // Test tuning only: a blocked connection is deferred after 5 s instead of Postfix's 30 s.
     await vm.sh("postconf -e smtp_connect_timeout=5s && postfix reload");
     await vm.labCtl(["mx", "clear"]);
