@@ -150,15 +150,37 @@ export class MtaBinding extends pulumi.ComponentResource {
     opts?: pulumi.ComponentResourceOptions,
     composedBy?: { configuration: HostConfiguration; bind6: FactValue; bind4?: FactValue },
   ) {
-    if (composedBy) {
-      super(TYPE, name, {}, opts);
-      this.mta = args.kind ?? "postfix";
-      this.hostName = args.hostName.toLowerCase();
-      this.smtpAddress = pulumi.output(args.smtpAddress);
-      if (this.mta === "docker-mailserver") {
-        this.dockerIp6tables = true;
-        this.dockerMailserverEnv = { ...renderDockerMailserverEnv() };
+    // Composed by a MailServer, the settings and addresses were checked under its field names.
+    if (!composedBy) {
+      const problems = new ConfigProblems();
+      problems.addAll(checkMtaSettings(args, ""));
+      problems.addAll(checkHostName(args?.hostName, "hostName"));
+      if (typeof args?.smtpAddress === "string") {
+        problems.addAll(
+          checkPublicIpv6Address(args.smtpAddress, "smtpAddress", {
+            allowDocumentation: args.allowDocumentationPrefixes,
+          }),
+        );
       }
+      if (args?.bindIpv4 && args.ipv4Address === undefined) {
+        problems.add(
+          "ipv4Address",
+          undefined,
+          "is needed when bindIpv4 is set",
+          "give the host's IPv4 address, or remove bindIpv4",
+        );
+      }
+      problems.throwIfAny("MtaBinding", name);
+    }
+    super(TYPE, name, {}, opts);
+    this.mta = args.kind ?? "postfix";
+    this.hostName = args.hostName.toLowerCase();
+    this.smtpAddress = pulumi.output(args.smtpAddress);
+    if (this.mta === "docker-mailserver") {
+      this.dockerIp6tables = true;
+      this.dockerMailserverEnv = { ...renderDockerMailserverEnv() };
+    }
+    if (composedBy) {
       this.configuration = composedBy.configuration;
       composedBy.configuration.mta = mtaPart(this.mta, this.hostName, args.bindIpv4 ?? false);
       this.facts = {
@@ -167,35 +189,14 @@ export class MtaBinding extends pulumi.ComponentResource {
         partOf: "MailServer",
         mta: mtaFacts(this.mta, this.hostName, composedBy.bind6, composedBy.bind4),
       };
-      this.registerOutputs({ facts: this.facts });
+      this.registerOutputs({
+        facts: this.facts,
+        mta: this.mta,
+        hostName: this.hostName,
+        dockerIp6tables: this.dockerIp6tables,
+        trustedNetworks: this.trustedNetworks,
+      });
       return;
-    }
-    const problems = new ConfigProblems();
-    problems.addAll(checkMtaSettings(args, ""));
-    problems.addAll(checkHostName(args?.hostName, "hostName"));
-    if (typeof args?.smtpAddress === "string") {
-      problems.addAll(
-        checkPublicIpv6Address(args.smtpAddress, "smtpAddress", {
-          allowDocumentation: args.allowDocumentationPrefixes,
-        }),
-      );
-    }
-    if (args?.bindIpv4 && args.ipv4Address === undefined) {
-      problems.add(
-        "ipv4Address",
-        undefined,
-        "is needed when bindIpv4 is set",
-        "give the host's IPv4 address, or remove bindIpv4",
-      );
-    }
-    problems.throwIfAny("MtaBinding", name);
-    super(TYPE, name, {}, opts);
-    this.mta = args.kind ?? "postfix";
-    this.hostName = args.hostName.toLowerCase();
-    this.smtpAddress = pulumi.output(args.smtpAddress);
-    if (this.mta === "docker-mailserver") {
-      this.dockerIp6tables = true;
-      this.dockerMailserverEnv = { ...renderDockerMailserverEnv() };
     }
     // Addresses given as outputs of other resources are checked once known, before the command exists.
     const addresses = pulumi.all([args.smtpAddress, args.bindIpv4 ? args.ipv4Address : undefined]);

@@ -215,43 +215,26 @@ export class HeTunnel extends pulumi.ComponentResource {
     opts?: pulumi.ComponentResourceOptions,
     composedBy?: HostConfiguration,
   ) {
-    if (composedBy) {
-      const tunnel = resolveTunnel(args);
-      const interfaceId = args.smtpInterfaceId ?? DEFAULT_SMTP_INTERFACE_ID;
-      const addressing = tunnelAddressing(tunnel, args.hostName.toLowerCase(), interfaceId);
-      super(TYPE, name, {}, opts);
-      this.interfaceName = tunnel.interfaceName;
-      this.routedPrefix = addressing.dedicatedPrefix;
-      this.smtpAddress = addressing.smtpAddress;
-      this.linkClientAddress = tunnel.linkClientAddress;
-      this.linkServerAddress = tunnel.linkServerAddress;
-      this.heServerIpv4 = tunnel.heServerIpv4;
-      this.sageCertified = tunnel.sageCertified;
-      this.configuration = composedBy;
-      composedBy.addressing = tunnelPart(tunnel, args, addressing);
-      this.facts = {
-        version: MAIL_FACTS_VERSION,
-        component: "HeTunnel",
-        partOf: "MailServer",
-        tunnel: tunnelFacts(tunnel, addressing),
-        addressing: tunnelAddressingFacts(tunnel, addressing, interfaceId),
-      };
-      this.registerOutputs({ facts: this.facts });
-      return;
-    }
+    // Composed by a MailServer, the settings were checked under its field names and the /64 claimed by it.
     const problems = new ConfigProblems();
-    problems.addAll(checkHostName(args?.hostName, "hostName"));
-    problems.addAll(checkTunnelSettings(args, "", args?.allowDocumentationPrefixes ?? false));
-    problems.addAll(checkSmtpInterfaceId(args?.smtpInterfaceId, "smtpInterfaceId"));
-    problems.throwIfAny("HeTunnel", name);
+    if (!composedBy) {
+      problems.addAll(checkHostName(args?.hostName, "hostName"));
+      problems.addAll(checkTunnelSettings(args, "", args?.allowDocumentationPrefixes ?? false));
+      problems.addAll(checkSmtpInterfaceId(args?.smtpInterfaceId, "smtpInterfaceId"));
+      problems.throwIfAny("HeTunnel", name);
+    }
     // Names are compared as MailServer compares them, so both claim a /64 for the same owner.
     const hostName = args.hostName.toLowerCase();
     const tunnel = resolveTunnel(args);
     const interfaceId = args.smtpInterfaceId ?? DEFAULT_SMTP_INTERFACE_ID;
-    const { dedicatedPrefix } = tunnelAddressing(tunnel, hostName);
-    problems.addAll(checkSmtpAddressOf(dedicatedPrefix, interfaceId, "smtpInterfaceId"));
-    problems.addAll(claimDedicatedPrefix(dedicatedPrefix, hostName, tunnelPrefixOrigin(args, "", hostName)));
-    problems.throwIfAny("HeTunnel", name);
+    if (!composedBy) {
+      const { dedicatedPrefix } = tunnelAddressing(tunnel, hostName);
+      problems.addAll(checkSmtpAddressOf(dedicatedPrefix, interfaceId, "smtpInterfaceId"));
+      problems.addAll(
+        claimDedicatedPrefix(dedicatedPrefix, hostName, tunnelPrefixOrigin(args, "", hostName)),
+      );
+      problems.throwIfAny("HeTunnel", name);
+    }
     const addressing = tunnelAddressing(tunnel, hostName, interfaceId);
     super(TYPE, name, {}, opts);
 
@@ -262,6 +245,19 @@ export class HeTunnel extends pulumi.ComponentResource {
     this.linkServerAddress = tunnel.linkServerAddress;
     this.heServerIpv4 = tunnel.heServerIpv4;
     this.sageCertified = tunnel.sageCertified;
+    this.facts = {
+      version: MAIL_FACTS_VERSION,
+      component: "HeTunnel",
+      ...(composedBy ? { partOf: "MailServer" as const } : {}),
+      tunnel: tunnelFacts(tunnel, addressing),
+      addressing: tunnelAddressingFacts(tunnel, addressing, interfaceId),
+    };
+    if (composedBy) {
+      this.configuration = composedBy;
+      composedBy.addressing = tunnelPart(tunnel, args, addressing);
+      this.registerOutputs({ facts: this.facts });
+      return;
+    }
 
     // The host's addresses are often outputs of its creation: checked once known, before any command.
     const addresses = pulumi.all([args.publicIpv4, args.localIpv4, args.nativeIpv6Prefix]);
@@ -312,12 +308,6 @@ export class HeTunnel extends pulumi.ComponentResource {
       },
       this,
     );
-    this.facts = {
-      version: MAIL_FACTS_VERSION,
-      component: "HeTunnel",
-      tunnel: tunnelFacts(tunnel, addressing),
-      addressing: tunnelAddressingFacts(tunnel, addressing, interfaceId),
-    };
     this.registerOutputs({
       facts: this.facts,
       interfaceName: this.interfaceName,
