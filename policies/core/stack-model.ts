@@ -135,6 +135,8 @@ export class StackModel {
   private readonly mailServerMemo = new Map<string, MailServerInfo | null>();
   private readonly mailServerByUrn = new Map<string, MailServerInfo>();
   private dnsIndex?: DnsIndex;
+  /** Rulesets read from hand-written scripts and from HostFirewalls without facts, by URN (parsed once). */
+  private readonly firewallScripts = new Map<string, HostFirewallScript>();
   /** The facts of this package's components, by URN (read once). */
   readonly facts = new Map<string, ComponentFacts>();
 
@@ -488,16 +490,12 @@ export class StackModel {
             break;
           }
           const ruleset = readString(r.props, "ruleset");
+          if (typeof ruleset === "string") this.firewallScripts.set(r.urn, parseHostFirewallScript(ruleset));
           const fw: HostFirewall = {
             urn: r.urn,
             origin: "HostFirewall component",
             interfaces: readStringList(r.props, "interfaces"),
-            script:
-              ruleset === UNKNOWN
-                ? UNKNOWN
-                : typeof ruleset === "string"
-                  ? parseHostFirewallScript(ruleset)
-                  : undefined,
+            script: ruleset === UNKNOWN ? UNKNOWN : this.firewallScripts.get(r.urn),
           };
           if (host) host.hostFirewalls.push(fw);
           break;
@@ -529,6 +527,7 @@ export class StackModel {
           if (typeof script !== "string") break;
           const facts = readHostScriptFacts(script);
           const firewall = parseHostFirewallScript(script);
+          if (firewall.present) this.firewallScripts.set(r.urn, firewall);
           const entry: HostCommand = {
             resource: r,
             script,
@@ -628,6 +627,15 @@ export class StackModel {
     return (
       (r.parent !== undefined && this.facts.has(r.parent)) || this.mailServerOf(r.urn)?.facts !== undefined
     );
+  }
+
+  /**
+   * The host firewall a resource's script or ruleset defines, as the model parsed it (a hand-written
+   * `command:remote:Command`, or a HostFirewall without facts); undefined when it defines none.
+   */
+  firewallScript(urn: string): HostFirewallScript | undefined {
+    const script = this.firewallScripts.get(urn);
+    return script?.present ? script : undefined;
   }
 
   /** Tunnels a MailServer reports (`tunnelInterface`) that no HeTunnel component or script showed. */

@@ -1,6 +1,6 @@
 import { coversWorld } from "../core/ip-text";
 import { readCloudFirewall } from "../core/cloud-firewall";
-import { chainWorldVerdict, ipv6InputChains, parseHostFirewallScript } from "../core/host-firewall-script";
+import { chainWorldVerdict, ipv6InputChains } from "../core/host-firewall-script";
 import { portsInclude } from "../core/port-range";
 import { readString } from "../core/resource-view";
 import { Finding, RuleConfig, RuleDefinition } from "../core/rule";
@@ -91,8 +91,8 @@ export const adminPortsNotWorldOpen: RuleDefinition = {
             ? readString(r.props, "create")
             : undefined;
       if (typeof text !== "string") continue;
-      const script = parseHostFirewallScript(text);
-      if (!script.present) continue;
+      const script = model.firewallScript(r.urn);
+      if (!script) continue;
       for (const chain of ipv6InputChains(script)) {
         for (const port of ports) {
           const verdict = chainWorldVerdict(chain, {

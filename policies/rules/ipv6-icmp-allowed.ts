@@ -1,10 +1,4 @@
-import {
-  chainVerdict,
-  HostFirewallScript,
-  ipv6InputChains,
-  parseHostFirewallScript,
-  ProbePacket,
-} from "../core/host-firewall-script";
+import { chainVerdict, HostFirewallScript, ipv6InputChains, ProbePacket } from "../core/host-firewall-script";
 import { readString } from "../core/resource-view";
 import type { FirewallFacts } from "../../facts/mail-facts";
 import { Finding, RuleDefinition } from "../core/rule";
@@ -133,8 +127,8 @@ export const ipv6IcmpAllowed: RuleDefinition = {
         continue;
       }
       if (typeof text !== "string") continue;
-      const script = parseHostFirewallScript(text);
-      if (!script.present) continue;
+      const script = model.firewallScript(r.urn);
+      if (!script) continue;
       for (const problem of probe(script, tunnels))
         findings.push({ urn: r.urn, message: `${model.label(r.urn)}: ${problem}; without it IPv6 breaks.` });
     }
