@@ -10,6 +10,7 @@ export type { DigitalOceanHostArgs } from "./hosts/digitalocean-host";
 export { HetznerHost } from "./hosts/hetzner-host";
 export type { HetznerHostArgs } from "./hosts/hetzner-host";
 export { ExistingHost } from "./hosts/existing-host";
+export type { MailHost } from "./hosts/mail-host";
 export type { ExistingHostArgs } from "./hosts/existing-host";
 export { DEFAULT_MAIL_PORTS } from "./hosts/access-args";
 export type { AccessArgs } from "./hosts/access-args";

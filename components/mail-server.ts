@@ -282,17 +282,16 @@ export class MailServer extends pulumi.ComponentResource {
       addressing: addressFacts,
       dns: this.dns ? undefined : mailDnsFacts(dns, dnsAddresses),
     };
+    // The values behind the refs are this component's own outputs: no new output, no apply of their own.
     const refersToValues = [addressFacts?.dedicatedPrefix, ipv4Fact].some((f) => f?.ref !== undefined);
-    const values: pulumi.Output<FactValues> | undefined = !refersToValues
+    const values: Record<keyof FactValues, pulumi.Output<string | undefined>> | undefined = !refersToValues
       ? undefined
-      : pulumi
-          .all([this.dedicatedPrefix, this.smtpAddress, this.ptrName, this.ipv4Address])
-          .apply(([dedicatedPrefix, smtpAddress, ptrName, ipv4Address]) => ({
-            dedicatedPrefix,
-            smtpAddress,
-            ptrName,
-            ipv4Address: ipv4Address || undefined,
-          }));
+      : {
+          dedicatedPrefix: this.dedicatedPrefix,
+          smtpAddress: this.smtpAddress,
+          ptrName: this.ptrName,
+          ipv4Address: this.ipv4Address,
+        };
 
     this.registerOutputs({
       hostName: this.hostName,

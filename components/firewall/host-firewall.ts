@@ -48,13 +48,13 @@ export function firewallSpec(
  * path SSH uses cannot be cut.
  */
 export class HostFirewall extends pulumi.ComponentResource {
-  /** The nftables ruleset it loads. */
-  readonly ruleset: string;
   readonly interfaces: string[];
   /** What the ruleset does ({@link MailFacts}: default policy, ICMPv6 kept, open ports), the `facts` output. */
   readonly facts: MailFacts;
   private readonly configuration?: HostConfiguration;
   private readonly ownCommands?: HostScriptCommands;
+  private readonly spec: FirewallSpec;
+  private rendered?: string;
 
   /**
    * @param composedBy the host configuration of the MailServer this firewall is a part of: the firewall then
@@ -75,10 +75,10 @@ export class HostFirewall extends pulumi.ComponentResource {
     }
     super(TYPE, name, {}, opts);
     const spec = firewallSpec(args, args.heServerIpv4, args.tunnelInterface);
+    this.spec = spec;
     const facts = firewallFacts(spec);
     this.interfaces = [...facts.ipv6Input.interfaces];
     if (composedBy) {
-      this.ruleset = renderFirewallRuleset(spec);
       this.configuration = composedBy;
       composedBy.firewall = spec;
       this.facts = {
@@ -91,7 +91,7 @@ export class HostFirewall extends pulumi.ComponentResource {
       return;
     }
     const scripts = renderFirewallScripts(spec);
-    this.ruleset = scripts.ruleset;
+    this.rendered = scripts.ruleset;
     this.ownCommands = registerHostScript(
       name,
       { connection: args.connection, apply: scripts.apply, remove: scripts.remove, confirm: scripts.confirm },
@@ -99,6 +99,12 @@ export class HostFirewall extends pulumi.ComponentResource {
     );
     this.facts = { version: MAIL_FACTS_VERSION, component: "HostFirewall", firewall: facts };
     this.registerOutputs({ ruleset: this.ruleset, interfaces: this.interfaces, facts: this.facts });
+  }
+
+  /** The nftables ruleset it loads (rendered when first asked for: a MailServer's host script renders its own). */
+  get ruleset(): string {
+    if (this.rendered === undefined) this.rendered = renderFirewallRuleset(this.spec);
+    return this.rendered;
   }
 
   /** The commands that load the ruleset: its own, or its MailServer's one host configuration. */

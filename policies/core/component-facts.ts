@@ -83,7 +83,7 @@ export function resolveFact(facts: ComponentFacts, value: FactValue | undefined)
 
 function refValue(facts: ComponentFacts, ref: FactRef): Maybe<string> {
   if (facts.values === UNKNOWN) return UNKNOWN;
-  const v = facts.values?.[ref];
+  const v = facts.values === undefined ? undefined : read(facts.values, ref);
   if (v === UNKNOWN || (v !== null && typeof v === "object")) return UNKNOWN;
   return typeof v === "string" ? v : v === undefined && facts.values === undefined ? UNKNOWN : undefined;
 }
