@@ -65,11 +65,16 @@ export function postfixPackage(hostName: string): HostPackage {
 /** Key prefix of the recorded originals of `main.cf` parameters (see the frame's `record_original_value`). */
 export const POSTFIX_ORIGINAL_PREFIX = "postfix.main.";
 
-// Shell shared by apply and restore. Postfix is asked and changed with as few `postconf` runs as possible (each
-// one parses main.cf and master.cf): `pf_read` loads the explicit settings (`postconf -n`) or the values of
-// some parameters into an associative array; a whole batch of changes is one `postconf -e` and one
-// `postconf -X`. `pf_restore_batch` puts recorded parameters back (`postconf -X` when one was unset).
-const POSTFIX_FUNCTIONS = String.raw`pf_main_cf="$IPV6_MAIL_ROOT$(postconf -h config_directory)/main.cf"
+/**
+ * Shell shared by every section that changes Postfix's `main.cf` (this file's and the DKIM milter's). Postfix is
+ * asked and changed with as few `postconf` runs as possible (each one parses main.cf and master.cf): `pf_read`
+ * loads the explicit settings (`postconf -n`) or the values of some parameters into an associative array; a
+ * whole batch of changes is one `postconf -e` and one `postconf -X`. `pf_restore_batch <prefix> <name>...` puts
+ * parameters recorded under that originals prefix back (`postconf -X` when one was unset); each section keeps
+ * its own prefix, so one never restores another's parameters. `pf_reload` reloads (restarts for
+ * `inet_protocols`) after `pf_changed=1`.
+ */
+export const POSTFIX_SHELL_FUNCTIONS = String.raw`pf_main_cf="$IPV6_MAIL_ROOT$(postconf -h config_directory)/main.cf"
 # pf_read <array> [postconf args...]: name -> value of every "name = value" line postconf prints.
 pf_read() {
   local -n pf_into=$1
@@ -82,14 +87,16 @@ pf_read() {
     if [ "$line" = "$key =" ]; then pf_into[$key]=""; else pf_into[$key]=${"$"}{line#"$key = "}; fi
   done < <(postconf "$@")
 }
-# pf_restore_batch <name>...: gives each recorded parameter its original back; sets pf_changed, pf_restart.
+# pf_restore_batch <prefix> <name>...: gives each parameter recorded under prefix its original back; sets
+# pf_changed, pf_restart.
 pf_restore_batch() {
-  local name key
+  local name key prefix=$1
   local -a set=() unset=()
   local -A explicit=()
+  shift
   pf_read explicit -n
   for name in "$@"; do
-    key="${POSTFIX_ORIGINAL_PREFIX}$name"
+    key="$prefix$name"
     if original_is_absent "$key"; then
       if [ -n "${"$"}{explicit[$name]+set}" ]; then unset+=("$name"); fi
     elif [ -z "${"$"}{explicit[$name]+set}" ] || [ "${"$"}{explicit[$name]}" != "$(original_value "$key")" ]; then
@@ -112,7 +119,7 @@ pf_restore_batch() {
   done
   pf_read explicit -n
   for name in "$@"; do
-    key="${POSTFIX_ORIGINAL_PREFIX}$name"
+    key="$prefix$name"
     if original_is_absent "$key"; then
       [ -z "${"$"}{explicit[$name]+set}" ] || die "postconf -n still shows $name after postconf -X"
     else
@@ -152,7 +159,7 @@ pf_minor=\${pf_minor%%.*}
 if ! [[ $pf_major =~ ^[0-9]+$ && $pf_minor =~ ^[0-9]+$ ]] || [ "$pf_major" -lt 3 ] || { [ "$pf_major" -eq 3 ] && [ "$pf_minor" -lt 7 ]; }; then
   die "Postfix $pf_version is older than ${POSTFIX_MIN_VERSION}: smtp_bind_address_enforce needs ${POSTFIX_MIN_VERSION} or newer (Debian 12, Ubuntu 22.04+)"
 fi
-${POSTFIX_FUNCTIONS}
+${POSTFIX_SHELL_FUNCTIONS}
 pf_names=("\${pf_settings[@]%%=*}")
 declare -A pf_now=() pf_explicit=()
 pf_read pf_now "\${pf_names[@]}"
@@ -183,7 +190,7 @@ for key in $(originals_with_prefix ${POSTFIX_ORIGINAL_PREFIX}); do
   name=\${key#"${POSTFIX_ORIGINAL_PREFIX}"}
   case " \${pf_names[*]} " in *" $name "*) ;; *) pf_unmanaged+=("$name") ;; esac
 done
-[ "\${#pf_unmanaged[@]}" -eq 0 ] || pf_restore_batch "\${pf_unmanaged[@]}"
+[ "\${#pf_unmanaged[@]}" -eq 0 ] || pf_restore_batch ${POSTFIX_ORIGINAL_PREFIX} "\${pf_unmanaged[@]}"
 pf_read pf_now "\${pf_names[@]}"
 for setting in "\${pf_settings[@]}"; do
   name=\${setting%%=*}
@@ -210,10 +217,10 @@ if [ -z "$pf_keys" ]; then
   return 0
 fi
 command -v postconf >/dev/null || die "Postfix settings to restore, but postconf is gone: $(printf '%s' "$pf_keys" | tr '\\n' ' ')"
-${POSTFIX_FUNCTIONS}
+${POSTFIX_SHELL_FUNCTIONS}
 pf_restore_names=()
 for key in $pf_keys; do pf_restore_names+=("\${key#"${POSTFIX_ORIGINAL_PREFIX}"}"); done
-pf_restore_batch "\${pf_restore_names[@]}"
+pf_restore_batch ${POSTFIX_ORIGINAL_PREFIX} "\${pf_restore_names[@]}"
 pf_reload`;
   const rollback = `if [ "$pf_changed" = 1 ] && postfix status >/dev/null 2>&1; then postfix reload; fi`;
   return { name: "postfix_restore", apply, rollback };

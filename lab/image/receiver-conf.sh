@@ -36,7 +36,8 @@ myhostname = $name
 mydomain = $TOPO_INTERNET_STRICT_MX_DOMAIN
 myorigin = \$myhostname
 mydestination =
-inet_interfaces = [$TOPO_INTERNET_STRICT_MX_IPV6]
+# Listens on its own address only (master.cf); the sink has port 25 of the namespace's other addresses.
+inet_interfaces = all
 inet_protocols = ipv6
 mynetworks = [::1]/128
 smtpd_banner = \$myhostname ESMTP strict receiver
@@ -68,9 +69,9 @@ non_smtpd_milters =
 milter_default_action = tempfail
 EOF
 # No chroot: the daemons resolve with the VM's own /etc/resolv.conf (the lab's DNS).
-cat >"$root$etc/postfix/master.cf" <<'EOF'
+cat >"$root$etc/postfix/master.cf" <<EOF
 # service type  private unpriv  chroot  wakeup  maxproc command + args
-smtp      inet  n       -       n       -       -       smtpd
+[$TOPO_INTERNET_STRICT_MX_IPV6]:smtp inet n -    n       -       -       smtpd
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
 rewrite   unix  -       -       n       -       -       trivial-rewrite
@@ -134,7 +135,7 @@ PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat
 Syslog true
 EOF
 
-install -d -m 0755 "$root/var/lib/postfix-receiver"
+install -d -m 0755 "$root$spool" "$root/var/lib/postfix-receiver"
 chroot "$root" chown postfix:postfix /var/lib/postfix-receiver
 install -d -m 0700 "$root$(dirname "$mailbox")"
 chown 65534:65534 "$root$(dirname "$mailbox")"
