@@ -288,7 +288,10 @@ export function parseDkimPublicKeys(stdout: string): DkimPublicKey[] {
   const keys: DkimPublicKey[] = [];
   for (const line of stdout.split("\n")) {
     if (!line.startsWith(`${DKIM_PUBLIC_KEY_TAG} `)) continue;
-    const [domain, selector, publicKey, ...rest] = line.slice(DKIM_PUBLIC_KEY_TAG.length + 1).trim().split(" ");
+    const [domain, selector, publicKey, ...rest] = line
+      .slice(DKIM_PUBLIC_KEY_TAG.length + 1)
+      .trim()
+      .split(" ");
     if (rest.length > 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(publicKey ?? "")) {
       throw new Error(`host-config DKIM: malformed public key line from the host: "${line}"`);
     }
