@@ -79,7 +79,7 @@ export const OPENDKIM_PACKAGES: readonly HostPackage[] = [
 ];
 
 /**
- * The OpenDKIM configuration: sign (`Mode s`) mail whose `From:` is the domain, relaxed/simple
+ * The OpenDKIM configuration: sign (`Mode s`) mail whose `From:` is the domain or one of its subdomains, relaxed/simple
  * canonicalization (survives header re-folding), over a milter on 127.0.0.1.
  */
 export function renderOpendkimConf(spec: DkimSpec): string {
@@ -90,6 +90,9 @@ export function renderOpendkimConf(spec: DkimSpec): string {
     `Domain ${domain}`,
     `Selector ${spec.selector}`,
     `KeyFile ${OPENDKIM_DIR}/${spec.selector}.private`,
+    // The host's own mail is From <user>@<hostName>, a subdomain: signed with d=<domain>, which DMARC's
+    // relaxed alignment accepts for it.
+    "SubDomains yes",
     "Canonicalization relaxed/simple",
     `Socket inet:${OPENDKIM_PORT}@127.0.0.1`,
     "PidFile /run/opendkim/opendkim.pid",

@@ -21,8 +21,9 @@ etc=/etc/lab/receiver
 spool=/var/spool/postfix-receiver
 mailbox=$TOPO_INTERNET_STRICT_MX_MAILBOX
 name=$TOPO_INTERNET_STRICT_MX_NAME
-dkim_socket=inet:8891@127.0.0.1
-dmarc_socket=inet:8893@127.0.0.1
+# The milters' sockets on the namespace's loopback, as the milter (port@host) and Postfix (inet:host:port) name them.
+dkim_port=8891
+dmarc_port=8893
 
 install -d -m 0755 "$root$etc" "$root$etc/postfix"
 cat >"$root$etc/postfix/main.cf" <<EOF
@@ -38,7 +39,7 @@ myorigin = \$myhostname
 mydestination =
 # Listens on its own address only (master.cf); the sink has port 25 of the namespace's other addresses.
 inet_interfaces = all
-inet_protocols = ipv6
+inet_protocols = all
 mynetworks = [::1]/128
 smtpd_banner = \$myhostname ESMTP strict receiver
 biff = no
@@ -64,7 +65,7 @@ unknown_client_reject_code = 550
 smtpd_relay_restrictions = reject_unauth_destination
 smtpd_recipient_restrictions = check_policy_service unix:private/policyd-spf
 policyd-spf_time_limit = 3600
-smtpd_milters = $dkim_socket, $dmarc_socket
+smtpd_milters = inet:127.0.0.1:$dkim_port, inet:127.0.0.1:$dmarc_port
 non_smtpd_milters =
 milter_default_action = tempfail
 EOF
@@ -109,8 +110,7 @@ EOF
 cat >"$root$etc/opendkim.conf" <<EOF
 # Verifying only; the mail host's signing OpenDKIM is /etc/opendkim.conf, set up by the host scripts.
 Mode v
-Socket $dkim_socket
-PidFile /run/lab/receiver-opendkim.pid
+Socket inet:$dkim_port@127.0.0.1
 UserID opendkim:opendkim
 AuthservID $name
 AlwaysAddARHeader yes
@@ -121,8 +121,7 @@ LogWhy yes
 EOF
 
 cat >"$root$etc/opendmarc.conf" <<EOF
-Socket $dmarc_socket
-PidFile /run/lab/receiver-opendmarc.pid
+Socket inet:$dmarc_port@127.0.0.1
 UserID opendmarc:opendmarc
 AuthservID $name
 TrustedAuthservIDs $name
