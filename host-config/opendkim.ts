@@ -196,28 +196,10 @@ if [ -z "$IPV6_MAIL_ROOT" ]; then
   done
   [ "$dk_up" = 1 ] || die "OpenDKIM does not listen on 127.0.0.1:${OPENDKIM_PORT} (journalctl -u opendkim)"
 fi
-declare -A pf_now=() pf_explicit=()
-pf_read pf_now smtpd_milters non_smtpd_milters milter_default_action
-pf_read pf_explicit -n
-pf_set=()
-for setting in "smtpd_milters=$(dk_with_milter "\${pf_now[smtpd_milters]-}")" \\
-  "non_smtpd_milters=$(dk_with_milter "\${pf_now[non_smtpd_milters]-}")" "milter_default_action=accept"; do
-  name=\${setting%%=*}
-  if [ "\${pf_now[$name]-}" != "\${setting#*=}" ]; then
-    if [ -n "\${pf_explicit[$name]+set}" ]; then
-      record_original_value "${OPENDKIM_POSTFIX_ORIGINAL_PREFIX}$name" "\${pf_explicit[$name]}"
-    else
-      record_original_value "${OPENDKIM_POSTFIX_ORIGINAL_PREFIX}$name"
-    fi
-    pf_set+=("$setting")
-    mark_changed "postfix $setting"
-  fi
-done
-if [ "\${#pf_set[@]}" -gt 0 ]; then
-  backup_file "$pf_main_cf"
-  postconf -e "\${pf_set[@]}"
-  pf_changed=1
-fi
+declare -A pf_now=()
+pf_read pf_now smtpd_milters non_smtpd_milters
+pf_apply_batch ${OPENDKIM_POSTFIX_ORIGINAL_PREFIX} "smtpd_milters=$(dk_with_milter "\${pf_now[smtpd_milters]-}")" \\
+  "non_smtpd_milters=$(dk_with_milter "\${pf_now[non_smtpd_milters]-}")" milter_default_action=accept
 pf_read pf_now smtpd_milters non_smtpd_milters
 case ", \${pf_now[smtpd_milters]-}, " in *", ${OPENDKIM_POSTFIX_MILTER}, "*) ;; *) die "postconf smtpd_milters does not name ${OPENDKIM_POSTFIX_MILTER}" ;; esac
 pf_reload

@@ -69,7 +69,8 @@ export const POSTFIX_ORIGINAL_PREFIX = "postfix.main.";
  * Shell shared by every section that changes Postfix's `main.cf` (this file's and the DKIM milter's). Postfix is
  * asked and changed with as few `postconf` runs as possible (each one parses main.cf and master.cf): `pf_read`
  * loads the explicit settings (`postconf -n`) or the values of some parameters into an associative array; a
- * whole batch of changes is one `postconf -e` and one `postconf -X`. `pf_restore_batch <prefix> <name>...` puts
+ * whole batch of changes is one `postconf -e` and one `postconf -X`. `pf_apply_batch <prefix> <name=value>...`
+ * sets what differs and records the originals under that prefix; `pf_restore_batch <prefix> <name>...` puts
  * parameters recorded under that originals prefix back (`postconf -X` when one was unset); each section keeps
  * its own prefix, so one never restores another's parameters. `pf_reload` reloads (restarts for
  * `inet_protocols`) after `pf_changed=1`.
@@ -86,6 +87,35 @@ pf_read() {
     # shellcheck disable=SC2034 # pf_into names the caller's array
     if [ "$line" = "$key =" ]; then pf_into[$key]=""; else pf_into[$key]=${"$"}{line#"$key = "}; fi
   done < <(postconf "$@")
+}
+# pf_apply_batch <prefix> <name=value>...: sets each parameter whose value differs, recording first its
+# explicit setting (or that it had none) under prefix; one postconf -e; sets pf_changed, pf_restart.
+pf_apply_batch() {
+  local prefix=$1 setting name value
+  local -a set=()
+  local -A now=() explicit=()
+  shift
+  pf_read now "${"$"}{@%%=*}"
+  pf_read explicit -n
+  for setting in "$@"; do
+    name=${"$"}{setting%%=*}
+    value=${"$"}{setting#*=}
+    if [ "${"$"}{now[$name]-}" != "$value" ]; then
+      if [ -n "${"$"}{explicit[$name]+set}" ]; then
+        record_original_value "$prefix$name" "${"$"}{explicit[$name]}"
+      else
+        record_original_value "$prefix$name"
+      fi
+      set+=("$setting")
+      [ "$name" != inet_protocols ] || pf_restart=1
+      mark_changed "postfix $name = $value"
+    fi
+  done
+  if [ "${"$"}{#set[@]}" -gt 0 ]; then
+    backup_file "$pf_main_cf"
+    postconf -e "${"$"}{set[@]}"
+    pf_changed=1
+  fi
 }
 # pf_restore_batch <prefix> <name>...: gives each parameter recorded under prefix its original back; sets
 # pf_changed, pf_restart.
@@ -161,29 +191,8 @@ if ! [[ $pf_major =~ ^[0-9]+$ && $pf_minor =~ ^[0-9]+$ ]] || [ "$pf_major" -lt 3
 fi
 ${POSTFIX_SHELL_FUNCTIONS}
 pf_names=("\${pf_settings[@]%%=*}")
-declare -A pf_now=() pf_explicit=()
-pf_read pf_now "\${pf_names[@]}"
-pf_read pf_explicit -n
-pf_set=()
-for setting in "\${pf_settings[@]}"; do
-  name=\${setting%%=*}
-  value=\${setting#*=}
-  if [ "\${pf_now[$name]-}" != "$value" ]; then
-    if [ -n "\${pf_explicit[$name]+set}" ]; then
-      record_original_value "${POSTFIX_ORIGINAL_PREFIX}$name" "\${pf_explicit[$name]}"
-    else
-      record_original_value "${POSTFIX_ORIGINAL_PREFIX}$name"
-    fi
-    pf_set+=("$setting")
-    [ "$name" != inet_protocols ] || pf_restart=1
-    mark_changed "postfix $name = $value"
-  fi
-done
-if [ "\${#pf_set[@]}" -gt 0 ]; then
-  backup_file "$pf_main_cf"
-  postconf -e "\${pf_set[@]}"
-  pf_changed=1
-fi
+declare -A pf_now=()
+pf_apply_batch ${POSTFIX_ORIGINAL_PREFIX} "\${pf_settings[@]}"
 # Parameters recorded by an earlier apply that this one no longer sets get their originals back.
 pf_unmanaged=()
 for key in $(originals_with_prefix ${POSTFIX_ORIGINAL_PREFIX}); do
