@@ -1,4 +1,5 @@
 import { isDomainName } from "../net";
+import { IPROUTE2_PACKAGE } from "./host-packages";
 import { POSTFIX_SHELL_FUNCTIONS } from "./postfix";
 import { composeHostScript, HostPackage, HostScriptSection } from "./script-frame";
 import { heredoc, shellQuote } from "./shell-text";
@@ -71,11 +72,11 @@ function checked(spec: DkimSpec): { domain: string; selectors: string[] } {
   return { domain, selectors };
 }
 
-/** The OpenDKIM package; `openssl` makes the key; `ss` (iproute2) sees the milter listen. */
+/** The OpenDKIM package; `openssl` makes the key; `ss` (iproute2, as the tunnel names it) sees the milter listen. */
 export const OPENDKIM_PACKAGES: readonly HostPackage[] = [
   { name: "opendkim", command: "opendkim" },
   { name: "openssl", command: "openssl" },
-  { name: "iproute2", command: "ss" },
+  IPROUTE2_PACKAGE,
 ];
 
 /**

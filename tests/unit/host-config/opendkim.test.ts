@@ -13,6 +13,10 @@ import {
   DKIM_PUBLIC_KEY_TAG,
   forgetHostStateSection,
   opendkimRestoreSection,
+  opendkimSection,
+  packagesOf,
+  postfixSection,
+  tunnelApplySection,
   OPENDKIM_DIR,
   OPENDKIM_DROPIN,
   parseDkimPublicKeys,
@@ -26,6 +30,15 @@ import { postfixBox } from "./postfix-stub";
 import { assertScriptLints, describeRun, hasCommand, resultLine } from "./shell-harness";
 
 const SPEC = { domain: "example.org", selector: "mail2026" };
+const TUNNEL = {
+  heServerIpv4: "198.51.100.9",
+  localIpv4: "192.0.2.5",
+  linkClientAddress: "2001:470:1f0a:123::2",
+  linkServerAddress: "2001:470:1f0a:123::1",
+  routedPrefix: "2001:470:1f0b:123::/64",
+  smtpAddress: "2001:470:1f0b:123::25",
+  providerDefaultRoute: "keep",
+} as const;
 const MAIN_CF = "inet_protocols = all\nsmtpd_milters = inet:127.0.0.1:11332\n";
 const removeScript = composeHostScript([opendkimRestoreSection(), forgetHostStateSection()]);
 
@@ -47,6 +60,17 @@ describe("DKIM signing (OpenDKIM)", () => {
     assert.throws(() => renderOpendkimScript({ ...SPEC, domain: "not a domain" }), /domain "not a domain"/);
     assert.throws(() => renderOpendkimScript({ ...SPEC, nextSelector: SPEC.selector }), /nextSelector/);
     assert.throws(() => parseDkimPublicKeys(`${DKIM_PUBLIC_KEY_TAG} example.org s1 not*base64`), /malformed/);
+    // Its packages go with the other sections' into one packages section (iproute2 named as the tunnel does).
+    const sections = [
+      postfixSection({ smtpAddress: TUNNEL.smtpAddress, hostName: "mail.example.org" }),
+      opendkimSection(SPEC),
+    ];
+    assert.deepEqual(
+      packagesOf([tunnelApplySection(TUNNEL), ...sections])
+        .map((p) => p.name)
+        .filter((n) => ["opendkim", "openssl", "iproute2"].includes(n)),
+      ["iproute2", "opendkim", "openssl"],
+    );
   });
 
   it(
