@@ -37,10 +37,11 @@ import {
   ptrOwnerName,
 } from "../../net";
 import { labDnsZones, labMailDnsSpec, labPostfixSpec, labSmtpAddress, labTunnelSpec } from "./lab-host-specs";
-import { labSkipReason, LabVm } from "./lab-vm";
-import { lastLine, sendMail } from "./mail-flow";
-import { headerValues, waitAccepted, waitRejected } from "./strict-receiver";
-import { addressOf, hostProviderAddress, loadTopology } from "./topology";
+import { labSkipReason } from "./lab-skip";
+import { LabVm } from "../../lab-driver/lab-vm";
+import { lastLine, sendMail } from "../../lab-driver/mail-flow";
+import { headerValues, waitAccepted, waitRejected } from "../../lab-driver/strict-receiver";
+import { addressOf, hostProviderAddress, loadTopology } from "../../lab-driver/topology";
 
 const t = loadTopology();
 const smtp = labSmtpAddress(t);

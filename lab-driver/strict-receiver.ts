@@ -1,5 +1,7 @@
-import { type LabVm, shellQuote, waitFor } from "./lab-vm";
+import type { LabVm } from "./lab-vm";
+import { shellQuote } from "./local-command";
 import type { LabTopology } from "./topology";
+import { waitFor } from "./wait-for";
 
 /** A message the lab's strict receiver accepted: its headers (unfolded) and where it lies in the Maildir. */
 export interface ReceivedMessage {
