@@ -122,7 +122,7 @@ describe("the strict receiver's verdict on the lab's mail host", { skip: labSkip
     const { subject } = await send(vm, "tunnel");
     const message = await waitAccepted(vm, t, subject);
     const received = headerValues(message, "Received").join("\n");
-    assert.ok(received.includes(`[${smtp}]`), `the receiver saw the SMTP address:\n${received}`);
+    assert.ok(received.includes(`[IPv6:${smtp}]`), `the receiver saw the SMTP address:\n${received}`);
     assert.match(headerValues(message, "Authentication-Results").join("\n"), /spf=pass/);
   });
 
@@ -132,7 +132,7 @@ describe("the strict receiver's verdict on the lab's mail host", { skip: labSkip
     try {
       const { rcpt } = await send(vm, "link-address");
       const reply = report(ctx, await waitRejected(vm, rcpt));
-      assert.match(reply, /said: 550 5\.7\.(1|25) Client host rejected: cannot find your reverse hostname/);
+      assert.match(reply, /said: 550 5\.7\.25 Client host rejected: cannot find your hostname/);
       assert.ok(reply.includes(`[${t.he.clientIpv6}]`), reply);
     } finally {
       await vm.sh(`postconf -e smtp_bind_address6=${smtp} && postfix reload`);
@@ -148,7 +148,7 @@ describe("the strict receiver's verdict on the lab's mail host", { skip: labSkip
       assert.deepEqual(await vm.dig(ptrOwnerName(smtp), "PTR"), []);
       const { rcpt } = await send(vm, "no-ptr");
       const reply = report(ctx, await waitRejected(vm, rcpt));
-      assert.match(reply, /said: 550 5\.7\.(1|25) Client host rejected: cannot find your reverse hostname/);
+      assert.match(reply, /said: 550 5\.7\.25 Client host rejected: cannot find your hostname/);
       assert.ok(reply.includes(`[${smtp}]`), reply);
     } finally {
       await vm.loadDnsRecords(labDnsZones(t), plan);
@@ -188,7 +188,7 @@ describe("the strict receiver's verdict on the lab's mail host", { skip: labSkip
     const results = headerValues(message, "Authentication-Results").filter((v) =>
       v.startsWith(t.internet.strictMx.name),
     );
-    ctx.diagnostic(`receiver's Authentication-Results:\n${results.join("\n")}`);
+    for (const line of results) ctx.diagnostic(`receiver's Authentication-Results: ${line}`);
     const all = results.join("\n");
     assert.match(all, /\bspf=pass\b.*smtp\.mailfrom=/);
     assert.match(all, new RegExp(`\\bdkim=pass\\b.*header\\.d=${t.host.zone.replace(/\./g, "\\.")}`));
@@ -207,14 +207,16 @@ describe("the strict receiver's verdict on the lab's mail host", { skip: labSkip
 
     const spfWithoutIpv6 = buildSpfRecord({ ipv4: [addressOf(t.host.public.ipv4)] });
     const weakPlan = plan.map((r) =>
-      r.type === "TXT" && r.content.startsWith("v=spf1") ? { ...r, content: spfWithoutIpv6 } : r,
+      // The plan's TXT content is in zone-file form, quoted.
+      r.type === "TXT" && r.content.startsWith('"v=spf1 ') ? { ...r, content: spfWithoutIpv6 } : r,
     );
     await vm.loadDnsRecords(labDnsZones(t), [...weakPlan, ...dkimRecords]);
+    assert.deepEqual(await vm.dig(t.host.fqdn, "TXT"), [`"${spfWithoutIpv6}"`]);
     const { rcpt } = await send(vm, "dmarc-fail");
     const reply = report(ctx, await waitRejected(vm, rcpt));
     assert.match(
       reply,
-      new RegExp(`said: 550 5\\.7\\.1 rejected by DMARC policy for ${t.host.fqdn.replace(/\./g, "\\.")}`),
+      new RegExp(`said: 550 5\\.7\\.1 rejected by DMARC policy for ${t.host.zone.replace(/\./g, "\\.")}`),
     );
   });
 });
