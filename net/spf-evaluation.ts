@@ -23,8 +23,11 @@ export type SpfRecordData = string | readonly string[] | SpfMxData;
  */
 export type SpfDnsAnswer = readonly SpfRecordData[] | "nxdomain" | "nodata" | "timeout" | "cannot-know";
 
-/** Where an evaluation gets its DNS answers from: the stack's planned records, a test suite's zone data. */
-export type SpfDnsSource = (name: string, type: SpfQueryType) => SpfDnsAnswer;
+/**
+ * Where an evaluation gets its DNS answers from: the stack's planned records, a test suite's zone data, or a
+ * real resolver (hence the promise).
+ */
+export type SpfDnsSource = (name: string, type: SpfQueryType) => SpfDnsAnswer | Promise<SpfDnsAnswer>;
 
 /** The results of RFC 7208 §2.6, plus `unknown`: the answer depends on DNS data the source cannot know. */
 export type SpfResult =
@@ -60,7 +63,12 @@ export interface SpfCheck {
 /** The error code the evaluator gets for a `cannot-know` answer; it ends the evaluation like a DNS error. */
 const CANNOT_KNOW = "EIPV6MAILCANNOTKNOW";
 
-const ERROR_CODES = { nxdomain: "ENOTFOUND", nodata: "ENODATA", timeout: "ETIMEOUT", "cannot-know": CANNOT_KNOW };
+const ERROR_CODES = {
+  nxdomain: "ENOTFOUND",
+  nodata: "ENODATA",
+  timeout: "ETIMEOUT",
+  "cannot-know": CANNOT_KNOW,
+};
 
 /**
  * `check_host()` of RFC 7208, by mailauth's SPF evaluator in its strict mode (the RFC exactly: the whole
@@ -82,7 +90,7 @@ const ERROR_CODES = { nxdomain: "ENOTFOUND", nodata: "ENODATA", timeout: "ETIMEO
 export async function evaluateSpf(check: SpfCheck): Promise<SpfEvaluation> {
   let cannotKnow: string | undefined;
   const resolver = async (name: string, type: string): Promise<unknown[]> => {
-    const answer = check.dns(name, type as SpfQueryType);
+    const answer = await check.dns(name, type as SpfQueryType);
     if (typeof answer === "string" || answer.length === 0) {
       const kind = typeof answer === "string" ? answer : "nodata";
       if (kind === "cannot-know") cannotKnow ??= `the ${type} records of ${name} are not known`;
