@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { SpfDnsAnswer, SpfDnsSource, SpfQueryType, SpfRecordData } from "../../../net";
-import { repoRoot } from "../../lab/repo-root";
+import { repoRoot } from "../../../lab-driver/repo-root";
 
 /** One test of the suite: a client and the result(s) RFC 7208 allows for it. */
 export interface OpenspfTest {
