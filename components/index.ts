@@ -4,7 +4,12 @@
  * checks and spec builders) stays internal to their files.
  */
 export { MailServer } from "./mail-server";
-export type { MailServerArgs, MailServerDnsSettings } from "./mail-server-args";
+export type {
+  MailServerArgs,
+  MailServerDigitalOceanSettings,
+  MailServerDnsSettings,
+  MailServerHetznerSettings,
+} from "./mail-server-args";
 export { DigitalOceanHost } from "./hosts/digitalocean-host";
 export type { DigitalOceanHostArgs } from "./hosts/digitalocean-host";
 export { HetznerHost } from "./hosts/hetzner-host";

@@ -23,6 +23,21 @@ export interface MailServerDnsSettings extends MailDnsSettings {
 }
 
 /**
+ * Where a {@link MailServer}'s droplet is: {@link DigitalOceanHostArgs} without what MailServer gives it
+ * (`hostName`, and `access` from `firewall`). A named interface, because other Pulumi languages see only
+ * named object types.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a name for the Omit, for the schema
+export interface MailServerDigitalOceanSettings extends Omit<DigitalOceanHostArgs, "hostName" | "access"> {}
+
+/**
+ * Where a {@link MailServer}'s Hetzner server is: {@link HetznerHostArgs} without `hostName` and `access`
+ * (named for the same reason).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a name for the Omit, for the schema
+export interface MailServerHetznerSettings extends Omit<HetznerHostArgs, "hostName" | "access"> {}
+
+/**
  * Arguments of {@link MailServer}. Exactly one of `digitalocean`, `hetzner` and `existing` says where the host
  * is (several optional sub-objects plus an "exactly one" check, because unions don't cross into other
  * Pulumi languages).
@@ -32,14 +47,19 @@ export interface MailServerArgs {
   hostName: string;
   /** The mail domain (MX, SPF). */
   zone: string;
-  digitalocean?: Omit<DigitalOceanHostArgs, "hostName" | "access">;
-  hetzner?: Omit<HetznerHostArgs, "hostName" | "access">;
+  /** A DigitalOcean droplet (give exactly one of `digitalocean`, `hetzner`, `existing`). */
+  digitalocean?: MailServerDigitalOceanSettings;
+  /** A Hetzner Cloud server, whose own /64 is dedicated. */
+  hetzner?: MailServerHetznerSettings;
+  /** A host that already exists, reached over SSH (a dedicated server, your own VM, the lab VM). */
   existing?: ExistingHostArgs;
   /** A Hurricane Electric tunnel: the dedicated /64 for hosts without one (required on DigitalOcean). */
   tunnel?: HeTunnelSettings;
   /** Who may connect; also the cloud firewall's rules. */
   firewall: FirewallSettings;
+  /** Which MTA runs on the host and how it is bound (default Postfix). */
   mta?: MtaSettings;
+  /** The DNS records: SPF policy, TTLs, and where to publish them. */
   dns?: MailServerDnsSettings;
   /** Interface id or full address of the SMTP source inside the dedicated /64 (default `::25`). */
   smtpInterfaceId?: string;
