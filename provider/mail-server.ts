@@ -27,7 +27,7 @@ export declare class MailServer extends pulumi.ComponentResource {
   /** The SPF record of the mail domain. */
   readonly spfRecord: pulumi.Output<string>;
   /** The tunnel's interface on the host (unset without a tunnel). */
-  readonly tunnelInterface?: pulumi.Output<string | undefined>;
+  readonly tunnelInterface: pulumi.Output<string | undefined>;
   /** The host's public IPv4 address. */
   readonly ipv4Address: pulumi.Output<string | undefined>;
   /** The host's DNS records: published when a DNS provider is configured, always output. */
@@ -35,10 +35,12 @@ export declare class MailServer extends pulumi.ComponentResource {
   constructor(name: string, args: MailServerArgs, opts?: pulumi.ComponentResourceOptions);
 }
 
-/** The outputs declared above, as the TypeScript class holds them (plain values or outputs). */
-type Declared = { [K in Exclude<keyof MailServer, keyof pulumi.ComponentResource>]: unknown };
+/** The outputs declared above. */
+type Outputs = Exclude<keyof MailServer, keyof pulumi.ComponentResource>;
+/** What the TypeScript class may hold for an output: the value or an output of it. */
 type Held<T> = { [K in keyof T]: pulumi.Input<pulumi.Unwrap<T[K]>> | undefined };
 // A declared output the TypeScript class lacks, or holds as another type, fails to compile here.
-const DECLARED_OUTPUTS_EXIST: (real: TypeScriptMailServer) => Held<Pick<MailServer, keyof Declared>> = (real) =>
-  real;
-void DECLARED_OUTPUTS_EXIST;
+const DECLARED_OUTPUTS_HELD: (
+  real: Required<Pick<TypeScriptMailServer, Outputs>>,
+) => Held<Pick<MailServer, Outputs>> = (real) => real;
+void DECLARED_OUTPUTS_HELD;
