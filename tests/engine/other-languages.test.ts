@@ -167,9 +167,10 @@ describe(
         const printed = `${up.stdout}\n${up.stderr}`;
         for (const line of expected)
           assert.ok(printed.includes(line), `missing "${line}" in:\n${cliText(up)}`);
+        // The engine registers the package's provider before it asks it to construct; nothing else is.
         const types = await py.resourceTypes("bad");
         assert.deepEqual(
-          types.filter((t) => t !== "pulumi:pulumi:Stack"),
+          types.filter((t) => t !== "pulumi:pulumi:Stack" && !t.startsWith("pulumi:providers:")),
           [],
           `registered for a bad config: ${types.join(", ")}`,
         );
@@ -181,7 +182,11 @@ describe(
         assert.equal(up.code, 0, cliText(up));
         console.log(`python: pulumi up took ${seconds(up)}\n${cliText(up, 30)}`);
         const types = await py.resourceTypes(STACK);
-        for (const t of ["ipv6-mail:index:MailServer", "ipv6-mail:index:HeTunnel", "command:remote:Command"])
+        for (const t of [
+          "ipv6-mail:index:MailServer",
+          "ipv6-mail:index:ExistingHost",
+          "command:remote:Command",
+        ])
           assert.ok(types.includes(t), `no ${t} in the state: ${types.join(", ")}`);
         await checkMailHost(vm, py, "python");
       });
@@ -199,8 +204,12 @@ describe(
           path.join(repoRoot(), "stacks", "policy-config.lab.json"),
         ]);
         assert.equal(policy.code, 0, cliText(policy));
-        assert.match(policy.stdout, /ipv6-mail@v0\.1\.0 \(local: /, `the pack did not run:\n${cliText(policy)}`);
-      assert.doesNotMatch(policy.stdout, /\[mandatory\]/, cliText(policy));
+        assert.match(
+          policy.stdout,
+          /ipv6-mail@v0\.1\.0 \(local: /,
+          `the pack did not run:\n${cliText(policy)}`,
+        );
+        assert.doesNotMatch(policy.stdout, /\[mandatory\]/, cliText(policy));
         console.log(`python: preview ${seconds(again)}, preview with the pack ${seconds(policy)}`);
       });
 
