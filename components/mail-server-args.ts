@@ -1,5 +1,5 @@
-import { DigitalOceanHostArgs, checkDigitalOceanHostArgs } from "./hosts/digitalocean-host";
-import { HetznerHostArgs, checkHetznerHostArgs } from "./hosts/hetzner-host";
+import { DigitalOceanHostSettings, checkDigitalOceanHostArgs } from "./hosts/digitalocean-host";
+import { HetznerHostSettings, checkHetznerHostArgs } from "./hosts/hetzner-host";
 import { ExistingHostArgs, checkExistingHostArgs } from "./hosts/existing-host";
 import { HeTunnelSettings, checkSmtpInterfaceId, checkTunnelSettings } from "./tunnel/he-tunnel-args";
 import { FirewallSettings, checkFirewallSettings } from "./firewall/firewall-settings";
@@ -23,21 +23,6 @@ export interface MailServerDnsSettings extends MailDnsSettings {
 }
 
 /**
- * Where a {@link MailServer}'s droplet is: {@link DigitalOceanHostArgs} without what MailServer gives it
- * (`hostName`, and `access` from `firewall`). A named interface, because other Pulumi languages see only
- * named object types.
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a name for the Omit, for the schema
-export interface MailServerDigitalOceanSettings extends Omit<DigitalOceanHostArgs, "hostName" | "access"> {}
-
-/**
- * Where a {@link MailServer}'s Hetzner server is: {@link HetznerHostArgs} without `hostName` and `access`
- * (named for the same reason).
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a name for the Omit, for the schema
-export interface MailServerHetznerSettings extends Omit<HetznerHostArgs, "hostName" | "access"> {}
-
-/**
  * Arguments of {@link MailServer}. Exactly one of `digitalocean`, `hetzner` and `existing` says where the host
  * is (several optional sub-objects plus an "exactly one" check, because unions don't cross into other
  * Pulumi languages).
@@ -48,9 +33,9 @@ export interface MailServerArgs {
   /** The mail domain (MX, SPF). */
   zone: string;
   /** A DigitalOcean droplet (give exactly one of `digitalocean`, `hetzner`, `existing`). */
-  digitalocean?: MailServerDigitalOceanSettings;
+  digitalocean?: DigitalOceanHostSettings;
   /** A Hetzner Cloud server, whose own /64 is dedicated. */
-  hetzner?: MailServerHetznerSettings;
+  hetzner?: HetznerHostSettings;
   /** A host that already exists, reached over SSH (a dedicated server, your own VM, the lab VM). */
   existing?: ExistingHostArgs;
   /** A Hurricane Electric tunnel: the dedicated /64 for hosts without one (required on DigitalOcean). */

@@ -13,17 +13,30 @@ import { ptrOwnerName } from "./reverse-dns";
 import { buildSpfRecord, parseSpf, splitTxt255 } from "./spf-record";
 
 /** The record types of a mail host's DNS plan; a named choice, so that other Pulumi languages get an enum. */
-export const DnsRecordType = { A: "A", AAAA: "AAAA", MX: "MX", TXT: "TXT", PTR: "PTR" } as const;
+export const DnsRecordType = {
+  /** The host's IPv4 address. */
+  A: "A",
+  /** The host's SMTP address. */
+  AAAA: "AAAA",
+  /** The zone's mail exchanger. */
+  MX: "MX",
+  /** SPF. */
+  TXT: "TXT",
+  /** The SMTP address's reverse name. */
+  PTR: "PTR",
+} as const;
 /** One of {@link DnsRecordType}'s values. */
 export type DnsRecordType = (typeof DnsRecordType)[keyof typeof DnsRecordType];
 
 /** One DNS record to create, provider-neutral: the Cloudflare component and the lab's zone files both read it. */
 export interface DnsRecordPlan {
+  /** The record type. */
   readonly type: DnsRecordType;
   /** Fully qualified owner name without the trailing dot. */
   readonly name: string;
   /** Record data; TXT values longer than 255 characters are given as several quoted strings. */
   readonly content: string;
+  /** Seconds. */
   readonly ttl: number;
   /** MX preference. */
   readonly priority?: number;
