@@ -87,7 +87,15 @@ function cpuOf<T>(work: () => T): [T, number] {
   return [value, (used.user + used.system) / 1000];
 }
 
-function parts(bytes: Uint8Array, reps: number): NonNullable<PolicyRunResult["parts"]> {
+/** {@link cpuOf} for work that may finish in promise continuations (a rule may be asynchronous). */
+async function cpuOfAsync<T>(work: () => T | Promise<T>): Promise<[T, number]> {
+  const start = process.cpuUsage();
+  const value = await work();
+  const used = process.cpuUsage(start);
+  return [value, (used.user + used.system) / 1000];
+}
+
+async function parts(bytes: Uint8Array, reps: number): Promise<NonNullable<PolicyRunResult["parts"]>> {
   const read: number[] = [];
   const model: number[] = [];
   const rules: Record<string, number[]> = {};
@@ -98,7 +106,7 @@ function parts(bytes: Uint8Array, reps: number): NonNullable<PolicyRunResult["pa
     read.push(readMs);
     model.push(modelMs);
     for (const rule of RULES)
-      (rules[rule.id] ??= []).push(cpuOf(() => rule.evaluate({ model: built, config: {} }))[1]);
+      (rules[rule.id] ??= []).push((await cpuOfAsync(() => rule.evaluate({ model: built, config: {} })))[1]);
   }
   const rulesMs: Record<string, number> = {};
   for (const [id, values] of Object.entries(rules)) rulesMs[id] = median(values);
@@ -160,7 +168,7 @@ async function measure(
   const result: PolicyRunResult = {
     size,
     samples,
-    parts: extra ? parts(bytes, reps) : undefined,
+    parts: extra ? await parts(bytes, reps) : undefined,
     diagnostics,
     sdkRulesAgree: sdkRules
       ? JSON.stringify(describe(sdkRules)) === JSON.stringify(packDiagnostics)

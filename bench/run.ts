@@ -7,7 +7,7 @@
  *   --lab            also item 4: `pulumi up` of the lab stack, twice, on a lab VM of its own (minutes)
  *   --engine         also item 5: `pulumi preview` of the lab stack with and without the pack
  *                    (both use the engine scripts/pulumi-engine.sh builds, and boot one lab VM between them,
- *                    the lab instance $LAB_INSTANCE, default "bench")
+ *                    the lab instance $LAB_INSTANCE, default "bench"; item 4's floor runs on "<that>-floor")
  *   --only=1,3       run only these items (4 and 5 still need --lab / --engine)
  *   --quick          smaller sizes and fewer runs (a smoke test of the bench; not for BENCHMARKS.md)
  *   --reps=N         runs per size (default: 3; 7 for 1,000 resources, 2 for 50,000, 5 for item 3)

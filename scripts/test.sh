@@ -53,7 +53,7 @@ else
   run_node_tests "Python and YAML consumers: pulumi package add, real pulumi up against the lab, pack, destroy" 1 \
     dist/tests/engine/other-languages.test.js
   LAB_INSTANCE=other-languages bash lab/lab.sh stop >/dev/null 2>&1 || true
-  run_node_tests "lab tests (real kernel; the fault tests through the real engine)" 1 dist/tests/lab
+  run_node_tests "lab tests (real kernel; faults, bare image install and destroy through the real engine)" 1 dist/tests/lab
   run_check "main job: real pulumi up of the lab stack, FCrDNS, delivery, policy pipeline" \
     env LAB_INSTANCE=ci-demo bash scripts/demo.sh --destroy
   LAB_INSTANCE=ci-demo bash lab/lab.sh stop >/dev/null 2>&1 || true
