@@ -167,6 +167,7 @@ describe(
         const printed = `${up.stdout}\n${up.stderr}`;
         for (const line of expected)
           assert.ok(printed.includes(line), `missing "${line}" in:\n${cliText(up)}`);
+        console.log(`python: the bad variant's pulumi up said:\n${cliText(up, 12)}`);
         // The engine registers the package's provider before it asks it to construct; nothing else is.
         const types = await py.resourceTypes("bad");
         assert.deepEqual(
