@@ -107,13 +107,12 @@ async function runEngineItems(
   }
   try {
     const sets: PreviewSet[] = [];
-    const policyPack = path.join(root, "policies");
     const labPolicyConfig = path.join(root, "stacks", "policy-config.lab.json");
     const policyConfig = existsSync(labPolicyConfig) ? labPolicyConfig : undefined;
     let previewFailure: string | undefined;
     if (wantEngine) {
       try {
-        sets.push(await measurePreviews(project, "empty", repetitions, log, policyPack, policyConfig));
+        sets.push(await measurePreviews(project, "empty", repetitions, log, policyConfig));
       } catch (err) {
         previewFailure = (err as Error).message;
       }
@@ -121,7 +120,7 @@ async function runEngineItems(
     if (wantLab) labApply = await runLabApply(project, log);
     if (wantEngine && previewFailure === undefined && labApply.measured) {
       try {
-        sets.push(await measurePreviews(project, "deployed", repetitions, log, policyPack, policyConfig));
+        sets.push(await measurePreviews(project, "deployed", repetitions, log, policyConfig));
       } catch (err) {
         previewFailure = (err as Error).message;
       }
