@@ -15,7 +15,7 @@
  *   --no-markdown    write the JSON only
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { EnginePreviewResult, measurePreviews, PreviewSet } from "./engine-preview";
@@ -23,7 +23,7 @@ import { EngineProject } from "./engine-project";
 import { LabApplyResult, runLabApply } from "./lab-apply";
 import { REPO_ROOT, runWorker } from "./child-process";
 import { machineInfo } from "./machine";
-import { extractAnalysis, renderMarkdown } from "./markdown-report";
+import { renderMarkdown } from "./markdown-report";
 import { runPolicyEvaluation } from "./policy-evaluation";
 import { runPrefixPlanning } from "./prefix-planning";
 import { runProgramEvaluation } from "./program-evaluation";
@@ -214,8 +214,7 @@ async function main(): Promise<void> {
   log(`results: ${path.relative(root, file)}`);
   if (flags.markdown) {
     const target = path.join(root, "BENCHMARKS.md");
-    const previous = existsSync(target) ? extractAnalysis(readFileSync(target, "utf8")) : undefined;
-    writeFileSync(target, renderMarkdown(results, path.relative(root, file), previous));
+    writeFileSync(target, renderMarkdown(results, path.relative(root, file)));
     log("wrote BENCHMARKS.md");
   }
 }
