@@ -1,6 +1,7 @@
-import { engineEnv, EngineUnavailable, lastLines } from "../tests/lab/engine-env";
-import { CliRun, LabStack } from "../tests/lab/lab-stack";
-import { ExecResult, LabVm } from "../tests/lab/lab-vm";
+import { engineEnv, EngineUnavailable, lastLines } from "../lab-driver/engine-env";
+import { type CliRun, LabStack } from "../lab-driver/lab-stack";
+import { LabVm } from "../lab-driver/lab-vm";
+import type { ExecResult } from "../lab-driver/local-command";
 
 export { EngineUnavailable };
 

@@ -1,4 +1,5 @@
-import { LabVm, shellQuote } from "../tests/lab/lab-vm";
+import { LabVm } from "../lab-driver/lab-vm";
+import { shellQuote } from "../lab-driver/local-command";
 import { cliFailure, EngineProject } from "./engine-project";
 import { elapsedMs, round } from "./stats";
 

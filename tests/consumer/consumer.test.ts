@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../lab/repo-root";
+import { repoRoot } from "../../lab-driver/repo-root";
 
 const ROOT = repoRoot();
 const FIXTURE = path.join(ROOT, "tests", "consumer", "fixture");
@@ -153,7 +153,7 @@ describe("the packed package in a consumer project", () => {
       assert.ok(tarballFiles.includes(file), `the tarball has ${file}`);
     }
     const leaked = tarballFiles.filter((f) =>
-      /^(tests|dist\/tests|dist\/stacks|dist\/bench|stacks|lab|bench|scripts|components|node_modules)\//.test(
+      /^(tests|dist\/tests|dist\/stacks|dist\/bench|dist\/lab-driver|stacks|lab|lab-driver|bench|scripts|components|node_modules)\//.test(
         f,
       ),
     );

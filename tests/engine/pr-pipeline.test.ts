@@ -11,8 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 
-import { runLocal } from "../lab/lab-vm";
-import { repoRoot } from "../lab/repo-root";
+import { runLocal } from "../../lab-driver/local-command";
+import { repoRoot } from "../../lab-driver/repo-root";
 import { STACK_RESOURCES } from "../stack-resources";
 
 const ROOT = repoRoot();

@@ -12,9 +12,10 @@ import { after, before, describe, it } from "node:test";
 import { RESULT_CHANGED, RESULT_UNCHANGED } from "../../host-config";
 import { labSmtpAddress } from "./lab-host-specs";
 import { labMailHostScripts } from "./lab-mail-host-scripts";
-import { labSkipReason, LabVm } from "./lab-vm";
-import { lastLine, sendMail, waitDelivered } from "./mail-flow";
-import { loadTopology } from "./topology";
+import { labSkipReason } from "./lab-skip";
+import { LabVm } from "../../lab-driver/lab-vm";
+import { lastLine, sendMail, waitDelivered } from "../../lab-driver/mail-flow";
+import { loadTopology } from "../../lab-driver/topology";
 
 const t = loadTopology();
 const smtp = labSmtpAddress(t);

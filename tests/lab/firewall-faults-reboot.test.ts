@@ -10,13 +10,15 @@ import { after, before, describe, it } from "node:test";
 
 import { RESULT_CHANGED, RESULT_FAILED, RESULT_UNCHANGED } from "../../host-config";
 import type { MailServerSettings } from "../../stacks/stack-settings";
-import { engineEnv } from "./engine-env";
+import { engineEnv } from "../../lab-driver/engine-env";
 import { LAB_MANAGEMENT_CLIENT, labSmtpAddress } from "./lab-host-specs";
-import { type CliRun, cliText, LabStack } from "./lab-stack";
-import { labSkipReason, LabVm, waitFor } from "./lab-vm";
-import { sendMail, waitDelivered } from "./mail-flow";
-import { NamespaceSshRelay, type RelayRoute } from "./namespace-ssh-relay";
-import { addressOf, hostProviderAddress, loadTopology } from "./topology";
+import { type CliRun, cliText, LabStack } from "../../lab-driver/lab-stack";
+import { labSkipReason } from "./lab-skip";
+import { LabVm } from "../../lab-driver/lab-vm";
+import { waitFor } from "../../lab-driver/wait-for";
+import { sendMail, waitDelivered } from "../../lab-driver/mail-flow";
+import { NamespaceSshRelay, type RelayRoute } from "../../lab-driver/namespace-ssh-relay";
+import { addressOf, hostProviderAddress, loadTopology } from "../../lab-driver/topology";
 
 const t = loadTopology();
 const smtp = labSmtpAddress(t);

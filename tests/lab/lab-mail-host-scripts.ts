@@ -15,7 +15,7 @@ import {
   tunnelRemoveSection,
 } from "../../host-config";
 import { labFirewallSpec, labPostfixSpec, labTunnelSpec } from "./lab-host-specs";
-import type { LabTopology } from "./topology";
+import type { LabTopology } from "../../lab-driver/topology";
 
 /** A mail host's three scripts: apply (one SSH session), confirm (a new one), remove (`pulumi destroy`). */
 export interface LabMailHostScripts {

@@ -10,8 +10,10 @@ import { after, before, describe, it } from "node:test";
 
 import { planMailDns, ptrOwnerName } from "../../net";
 import { labDnsZones, labMailDnsSpec, labSmtpAddress } from "./lab-host-specs";
-import { labSkipReason, LabVm, waitFor } from "./lab-vm";
-import { addressOf, hostProviderAddress } from "./topology";
+import { labSkipReason } from "./lab-skip";
+import { LabVm } from "../../lab-driver/lab-vm";
+import { waitFor } from "../../lab-driver/wait-for";
+import { addressOf, hostProviderAddress } from "../../lab-driver/topology";
 
 describe("lab self-test", { skip: labSkipReason() }, () => {
   let vm: LabVm;

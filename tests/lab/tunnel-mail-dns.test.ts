@@ -15,9 +15,18 @@ import {
 } from "../../host-config";
 import { parseSpf, planMailDns, ptrOwnerName, spfAuthorizesIpv6 } from "../../net";
 import { labDnsZones, labMailDnsSpec, labPostfixSpec, labSmtpAddress, labTunnelSpec } from "./lab-host-specs";
-import { labSkipReason, LabVm, waitFor } from "./lab-vm";
-import { flushQueue, lastLine, nftCounter, sendMail, waitDeferred, waitDelivered } from "./mail-flow";
-import { hostProviderAddress, loadTopology } from "./topology";
+import { labSkipReason } from "./lab-skip";
+import { LabVm } from "../../lab-driver/lab-vm";
+import { waitFor } from "../../lab-driver/wait-for";
+import {
+  flushQueue,
+  lastLine,
+  nftCounter,
+  sendMail,
+  waitDeferred,
+  waitDelivered,
+} from "../../lab-driver/mail-flow";
+import { hostProviderAddress, loadTopology } from "../../lab-driver/topology";
 
 const t = loadTopology();
 const smtp = labSmtpAddress(t);

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { repoRoot } from "../../lab/repo-root";
+import { repoRoot } from "../../../lab-driver/repo-root";
 import { mailServerArgsFromConfig } from "../../../stacks/stack-settings";
 import { STACK_RESOURCES } from "../../stack-resources";
 import { HE_UPDATE_KEY, HE_USERNAME, SECRETS, SSH_PRIVATE_KEY } from "./fixtures";

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 
-import { runLocal } from "./lab-vm";
+import { runLocal } from "./local-command";
 import { repoRoot } from "./repo-root";
 
 /** Why the real Pulumi engine could not be had (the build failed, or the CLI it made does not run). */

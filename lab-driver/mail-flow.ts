@@ -1,4 +1,6 @@
-import { type LabVm, type MxDelivery, shellQuote, waitFor } from "./lab-vm";
+import type { LabVm, MxDelivery } from "./lab-vm";
+import { shellQuote } from "./local-command";
+import { waitFor } from "./wait-for";
 
 /** One recipient of a message in Postfix's queue, as `postqueue -j` reports it. */
 export interface QueuedRecipient {

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import { createServer, type Server, type Socket } from "node:net";
 
-import { type LabVm, shellQuote } from "./lab-vm";
+import type { LabVm } from "./lab-vm";
+import { shellQuote } from "./local-command";
 
 /** Where one relayed connection goes: from `source` inside `namespace` to `target`:`port` (TCP). */
 export interface RelayRoute {

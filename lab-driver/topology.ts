@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
-import { formatIpv6, parseIpv6Prefix } from "../../net";
+import { formatIpv6, parseIpv6Prefix } from "../net";
 import { repoRoot } from "./repo-root";
 
 /** One end of a link inside the lab: interface name and its addresses in CIDR form. */

@@ -4,7 +4,7 @@ import * as path from "node:path";
 /**
  * The repository's root directory, found by walking up from this file to the `package.json` of `ipv6-mail`.
  *
- * Why walk: the tests run compiled from `dist/tests/lab/`, the sources sit in `tests/lab/`; both must find
+ * Why walk: the drivers run compiled from `dist/lab-driver/`, the sources sit in `lab-driver/`; both must find
  * `lab/lab.sh` and `lab/topology.json` without depending on the working directory.
  */
 export function repoRoot(start = __dirname): string {

@@ -10,8 +10,9 @@ import {
 import * as os from "node:os";
 import * as path from "node:path";
 
-import type { MailServerSettings } from "../../stacks/stack-settings";
-import { type ExecResult, type LabVm, runLocal } from "./lab-vm";
+import type { MailServerSettings } from "../stacks/stack-settings";
+import type { LabVm } from "./lab-vm";
+import { type ExecResult, runLocal } from "./local-command";
 import { repoRoot } from "./repo-root";
 
 // js-yaml comes with @pulumi/pulumi (which reads Pulumi.yaml files with it); it ships no type declarations.

@@ -1,9 +1,10 @@
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
+import { type ExecResult, LabCommandError, runLocal, type RunOptions, shellQuote } from "./local-command";
 import { repoRoot } from "./repo-root";
 import { loadTopology, type LabTopology } from "./topology";
+import { waitFor } from "./wait-for";
 
 /** What `lab/lab.sh start` writes to `lab/build/run/<instance>/state.json`. */
 export interface LabState {
@@ -30,39 +31,13 @@ export interface LabState {
 /** `full`: the image has what a mail host needs. `bare`: like a fresh cloud image (see lab/README.md). */
 export type LabFlavour = "full" | "bare";
 
-/** Result of a command run on the lab host (or on the machine running the tests). */
-export interface ExecResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Options of {@link LabVm.exec}. */
-export interface ExecOptions {
-  /** Text fed to the command's standard input. */
-  readonly input?: string;
-  /** Kill the command after this many milliseconds (default 180 000). */
-  readonly timeoutMs?: number;
-  /** Throw when the command exits non-zero (default true). */
-  readonly check?: boolean;
+export interface ExecOptions extends RunOptions {
   /**
    * Open a new SSH connection instead of reusing the shared one, e.g. to prove that a firewall still lets
    * new SSH connections in (an established connection would survive a bad ruleset).
    */
   readonly newConnection?: boolean;
-}
-
-/** A command that failed; carries its exit code and output so a test failure shows what the host said. */
-export class LabCommandError extends Error {
-  constructor(
-    readonly command: string,
-    readonly result: ExecResult,
-  ) {
-    super(
-      `lab: command failed (exit ${result.code}): ${command}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`,
-    );
-    this.name = "LabCommandError";
-  }
 }
 
 /** One delivery logged by the lab's remote MX (the SMTP sink in the `internet` namespace). */
@@ -80,69 +55,6 @@ export interface MxDelivery {
 
 /** The lab's entry point, `lab/lab.sh`. */
 export const LAB_SCRIPT = path.join(repoRoot(), "lab", "lab.sh");
-
-/** Quotes a string for a POSIX shell. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Runs a program on the machine running the tests (not in the VM). */
-export function runLocal(
-  file: string,
-  args: readonly string[],
-  options: ExecOptions & { env?: NodeJS.ProcessEnv } = {},
-): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timeoutMs = options.timeoutMs ?? 180_000;
-    const timer = setTimeout(() => {
-      stderr += `\nlab: killed after ${timeoutMs} ms`;
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      const result = { code: code ?? (signal ? 128 : 1), stdout, stderr };
-      if ((options.check ?? true) && result.code !== 0) {
-        reject(new LabCommandError([file, ...args].join(" "), result));
-      } else {
-        resolve(result);
-      }
-    });
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(options.input ?? "");
-  });
-}
-
-/** Polls `probe` until it returns a value other than `undefined`, or throws naming `what` after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  { timeoutMs = 60_000, intervalMs = 500 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() >= deadline) {
-      const detail = lastError instanceof Error ? `: ${lastError.message}` : "";
-      throw new Error(`lab: gave up waiting for ${what} after ${timeoutMs} ms${detail}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
 
 /**
  * A running lab VM: the mail host (real systemd, sshd, Postfix) with the provider, HE and internet as
@@ -319,14 +231,4 @@ export class LabVm {
     );
     return out === "" ? [] : out.split("\n").map((l) => l.trim());
   }
-}
-
-/**
- * Whether the lab tests are to be skipped: only when IPV6_MAIL_SKIP_LAB=1. Anywhere else a lab that cannot
- * start fails the tests, so a broken lab is never mistaken for a green one.
- */
-export function labSkipReason(): string | undefined {
-  return process.env.IPV6_MAIL_SKIP_LAB === "1"
-    ? "lab tests skipped: IPV6_MAIL_SKIP_LAB=1 (they need qemu and the lab image; see lab/lab.sh)"
-    : undefined;
 }
