@@ -24,6 +24,10 @@ interface Goal {
   readonly cpuMet?: boolean;
 }
 
+/** A goal's test of a figure: at most a ratio, or under a time. */
+const within = (limit: number) => (v: number) => v <= limit;
+const under = (limit: number) => (v: number) => v < limit;
+
 /** The largest self times of a profile as a phrase: "`f` (file) 120 ms, …". */
 const topOf = (lines: readonly ProfileLine[] | undefined, count: number) =>
   (lines ?? [])
@@ -37,6 +41,16 @@ const topOf = (lines: readonly ProfileLine[] | undefined, count: number) =>
  */
 export function renderMarkdown(r: BenchResults, rawFile: string): string {
   const goals: Goal[] = [];
+  /** A goal on a figure measured in wall and CPU time, judged on each. */
+  const judge = (item: number, goal: string, wall?: number, cpu?: number, ok = within(1), format = x) =>
+    goals.push({
+      item,
+      goal,
+      wall: format(wall),
+      cpu: format(cpu),
+      met: wall !== undefined && ok(wall),
+      cpuMet: cpu !== undefined && ok(cpu),
+    });
   const analysis: string[] = [];
   const sections: string[] = [];
   const section = (title: string, intro: string, head: string[], rows: string[][]) =>
@@ -45,14 +59,13 @@ export function renderMarkdown(r: BenchResults, rawFile: string): string {
   const p = r.programEvaluation;
   if (isMeasured(p)) {
     for (const s of p.sizes.filter((s) => s.hosts === 500))
-      goals.push({
-        item: 1,
-        goal: "program: 500 MailServers within 1.15× the raw baseline",
-        wall: x(s.wallMs.ratio),
-        cpu: x(s.cpuMs.ratio),
-        met: s.wallMs.ratio <= 1.15,
-        cpuMet: s.cpuMs.ratio <= 1.15,
-      });
+      judge(
+        1,
+        "program: 500 MailServers within 1.15× the raw baseline",
+        s.wallMs.ratio,
+        s.cpuMs.ratio,
+        within(1.15),
+      );
     section(
       "1. Program evaluation (the mock engine of `testing/`)",
       "N MailServers against the same registrations as plain resources; a fresh process per run; medians.",
@@ -82,33 +95,24 @@ export function renderMarkdown(r: BenchResults, rawFile: string): string {
   const pe = r.policyEvaluation;
   if (isMeasured(pe)) {
     for (const s of pe.sizes)
-      goals.push({
-        item: 2,
-        goal: `pack: ${n(s.size)} resources within 3× a pass-through policy`,
-        wall: x(s.ratio),
-        cpu: x(s.ratioCpu),
-        met: s.ratio <= 3,
-        cpuMet: s.ratioCpu <= 3,
-      });
+      judge(
+        2,
+        `pack: ${n(s.size)} resources within 3× a pass-through policy`,
+        s.ratio,
+        s.ratioCpu,
+        within(3),
+      );
     const at10k = pe.sizes.find((s) => s.size === 10_000);
     if (at10k)
-      goals.push({
-        item: 2,
-        goal: "pack: 10,000 resources under 2 s",
-        wall: ms(at10k.wallMs.pack),
-        cpu: ms(at10k.cpuMs.pack),
-        met: (at10k.wallMs.pack ?? Infinity) < 2000,
-        cpuMet: (at10k.cpuMs.pack ?? Infinity) < 2000,
-      });
+      judge(2, "pack: 10,000 resources under 2 s", at10k.wallMs.pack, at10k.cpuMs.pack, under(2000), ms);
     if (pe.growth)
-      goals.push({
-        item: 2,
-        goal: "pack: 50,000 resources within 5.5× the time of 10,000",
-        wall: x(pe.growth.wall),
-        cpu: x(pe.growth.cpu),
-        met: pe.growth.wall <= 5.5,
-        cpuMet: pe.growth.cpu <= 5.5,
-      });
+      judge(
+        2,
+        "pack: 50,000 resources within 5.5× the time of 10,000",
+        pe.growth.wall,
+        pe.growth.cpu,
+        within(5.5),
+      );
     section(
       "2. Policy evaluation (analyzer handlers, same request, same process)",
       "The pack's `AnalyzeStack` handler against one pass-through stack policy on `@pulumi/policy`'s handler, " +
@@ -168,14 +172,7 @@ export function renderMarkdown(r: BenchResults, rawFile: string): string {
   const pp = r.prefixPlanning;
   if (isMeasured(pp)) {
     for (const c of pp.cases.filter((c) => c.goalMs !== undefined))
-      goals.push({
-        item: 3,
-        goal: `prefix: ${c.name} under 1 s`,
-        wall: ms(c.medianMs),
-        cpu: ms(c.medianCpuMs),
-        met: c.medianMs < (c.goalMs as number),
-        cpuMet: c.medianCpuMs < (c.goalMs as number),
-      });
+      judge(3, `prefix: ${c.name} under 1 s`, c.medianMs, c.medianCpuMs, under(c.goalMs as number), ms);
     section(
       "3. Prefix planning",
       `One fresh process, ${pp.repetitions} runs after a warm-up; medians.`,
