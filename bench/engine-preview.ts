@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { REPO_ROOT } from "./child-process";
-import { cliFailure, EngineProject } from "./engine-project";
+import { cliFailure, EngineProject, takeNodeCpu } from "./engine-project";
 import { elapsedMs, median, round } from "./stats";
 
 /** The previews item 5 compares: no policy pack, the analyzer with no rules, the pack. */
@@ -16,6 +16,8 @@ export interface PreviewSet {
   /** Wall ms of each timed preview, per variant. */
   readonly samplesMs: Record<PreviewVariant, number[]>;
   readonly medianMs: Record<PreviewVariant, number>;
+  /** CPU ms of the preview's Node processes (the program and the analyzer; not the Go CLI), medians. */
+  readonly nodeCpuMs: Record<PreviewVariant, { readonly program: number; readonly analyzer: number }>;
   /** The pack over no pack: what using the pack costs a preview (the goal's ratio, ≤ 1.2). */
   readonly ratio: number;
   /** The pack over the analyzer with no rules: what the rules and the stack model add. */
@@ -49,6 +51,7 @@ export async function measurePreviews(
 ): Promise<PreviewSet> {
   const preview = async (variant: PreviewVariant) => {
     const dir = PACK_DIRS[variant];
+    takeNodeCpu();
     const start = process.hrtime.bigint();
     const r = await project.pulumi([
       "preview",
@@ -59,15 +62,21 @@ export async function measurePreviews(
     ]);
     const ms = elapsedMs(start);
     if (r.code !== 0) throw new Error(cliFailure(`pulumi preview (${variant})`, r));
-    return ms;
+    return { ms, cpu: takeNodeCpu() };
   };
   log(`engine: warm-up previews (${stackState} stack)`);
   for (const v of PREVIEW_VARIANTS) await preview(v);
   const samplesMs: Record<PreviewVariant, number[]> = { noPack: [], emptyPack: [], pack: [] };
+  const cpu = { noPack: [], emptyPack: [], pack: [] } as Record<
+    PreviewVariant,
+    { program: number; analyzer: number }[]
+  >;
   for (let k = 0; k < repetitions; k++) {
     for (let j = 0; j < PREVIEW_VARIANTS.length; j++) {
       const v = PREVIEW_VARIANTS[(j + k) % PREVIEW_VARIANTS.length];
-      samplesMs[v].push(round(await preview(v)));
+      const run = await preview(v);
+      samplesMs[v].push(round(run.ms));
+      cpu[v].push(run.cpu);
     }
     log(
       `engine: previews #${k + 1}: ${PREVIEW_VARIANTS.map((v) => `${v} ${Math.round(samplesMs[v][k])} ms`).join(", ")}`,
@@ -78,10 +87,15 @@ export async function measurePreviews(
     emptyPack: round(median(samplesMs.emptyPack)),
     pack: round(median(samplesMs.pack)),
   };
+  const cpuMedians = (v: PreviewVariant) => ({
+    program: round(median(cpu[v].map((c) => c.program))),
+    analyzer: round(median(cpu[v].map((c) => c.analyzer))),
+  });
   return {
     stackState,
     samplesMs,
     medianMs,
+    nodeCpuMs: { noPack: cpuMedians("noPack"), emptyPack: cpuMedians("emptyPack"), pack: cpuMedians("pack") },
     ratio: round(medianMs.pack / medianMs.noPack, 3),
     ratioOverEmpty: round(medianMs.pack / medianMs.emptyPack, 3),
   };

@@ -251,14 +251,25 @@ export function renderMarkdown(r: BenchResults, rawFile: string): string {
         item: 5,
         goal: `engine: \`pulumi preview\` (${s.stackState} stack) with the pack within 1.2× no pack`,
         wall: `${x(s.ratio)} (${x(s.ratioOverEmpty)} over no rules)`,
-        cpu: "—",
+        cpu: `analyzer ${ms(s.nodeCpuMs.pack.analyzer)} (no rules: ${ms(s.nodeCpuMs.emptyPack.analyzer)})`,
         met: s.ratio <= 1.2,
       });
     section(
       "5. `pulumi preview` of the lab stack (real engine)",
       "Whole CLI runs without a policy pack, with `bench/empty-pack` (the pack's analyzer serving no rules) and " +
-        "with `--policy-pack policies`, rotated, after a warm-up of each; medians.",
-      ["stack", "no pack", "no rules", "the pack", "pack / no pack", "pack / no rules", "runs"],
+        "with `--policy-pack policies`, rotated, after a warm-up of each; medians. CPU: the analyzer's Node " +
+        "process (no rules / the pack) and the program's (no pack / no rules / the pack), from `node-cpu-probe.ts`.",
+      [
+        "stack",
+        "no pack",
+        "no rules",
+        "the pack",
+        "pack / no pack",
+        "pack / no rules",
+        "analyzer CPU",
+        "program CPU",
+        "runs",
+      ],
       ep.sets.map((s) => [
         s.stackState,
         ms(s.medianMs.noPack),
@@ -266,16 +277,22 @@ export function renderMarkdown(r: BenchResults, rawFile: string): string {
         ms(s.medianMs.pack),
         x(s.ratio),
         x(s.ratioOverEmpty),
+        `${ms(s.nodeCpuMs.emptyPack.analyzer)} / ${ms(s.nodeCpuMs.pack.analyzer)}`,
+        [s.nodeCpuMs.noPack, s.nodeCpuMs.emptyPack, s.nodeCpuMs.pack].map((c) => ms(c.program)).join(" / "),
         String(s.samplesMs.pack.length),
       ]),
     );
-    for (const s of ep.sets)
+    for (const s of ep.sets) {
+      const c = s.nodeCpuMs;
       analysis.push(
-        `**The pack on a real preview (${s.stackState} stack).** Of the ${ms(s.medianMs.pack - s.medianMs.noPack)} ` +
-          `the pack adds, ${ms(s.medianMs.emptyPack - s.medianMs.noPack)} is what a policy pack costs before it ` +
-          `judges anything (the CLI starting the language host, Node and the analyzer) and ` +
-          `${ms(s.medianMs.pack - s.medianMs.emptyPack)} is the rules (loading them and judging the stack).`,
+        `**The pack on a real preview (${s.stackState} stack).** The pack adds ${ms(s.medianMs.pack - s.medianMs.noPack)} ` +
+          `of wall time to a preview without a pack, the analyzer with no rules ${ms(s.medianMs.emptyPack - s.medianMs.noPack)}. ` +
+          `In CPU time the pack's analyzer process uses ${ms(c.pack.analyzer)} against ${ms(c.emptyPack.analyzer)} with ` +
+          `no rules: starting Node, the language host's policy runner and the analyzer is most of it, the rules' ` +
+          `loading and judging the stack ${ms(c.pack.analyzer - c.emptyPack.analyzer)}; the program uses ` +
+          `${ms(c.noPack.program)} without a pack and ${ms(c.pack.program)} with it.`,
       );
+    }
   }
 
   const notRun = (
