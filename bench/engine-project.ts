@@ -34,7 +34,8 @@ export class EngineProject {
   /** Builds or finds the engine, boots the lab instance and creates the stack; throws {@link EngineUnavailable}. */
   static async open(instance: string, log: (line: string) => void): Promise<EngineProject> {
     log("engine: scripts/pulumi-engine.sh --env");
-    const env = { ...(await engineEnv()), ...cpuProbeEnv() };
+    const engine = await engineEnv();
+    const env = { ...engine, ...cpuProbeEnv(engine.NODE_OPTIONS) };
     log(`engine: starting lab instance ${instance}`);
     let vm: LabVm;
     try {
@@ -66,9 +67,10 @@ export class EngineProject {
 /** Where the Node processes of the CLI runs record their CPU time (see `node-cpu-probe.ts`). */
 export const CPU_PROBE_DIR = path.join(os.tmpdir(), `ipv6-mail-bench-cpu-${process.pid}`);
 
-function cpuProbeEnv(): NodeJS.ProcessEnv {
+/** The engine's environment additions that load `node-cpu-probe.ts` into its Node processes. */
+function cpuProbeEnv(nodeOptions: string | undefined): NodeJS.ProcessEnv {
   const probe = path.join(__dirname, "node-cpu-probe.js");
-  const options = [process.env.NODE_OPTIONS, `--require ${probe}`].filter(Boolean).join(" ");
+  const options = [nodeOptions, `--require ${probe}`].filter(Boolean).join(" ");
   return { NODE_OPTIONS: options, BENCH_CPU_PROBE_DIR: CPU_PROBE_DIR };
 }
 

@@ -4,8 +4,10 @@
  *
  * Items: 1 program evaluation (100 and 500 MailServers against the raw baseline), 2 policy evaluation (the
  * pack at 1,000 / 10,000 / 50,000 resources against a pass-through policy), 3 prefix planning, and with flags:
- *   --lab            also item 4: `pulumi up` of the lab stack, twice, on a lab VM of its own (minutes)
- *   --engine         also item 5: `pulumi preview` of the lab stack with and without the pack
+ *   --lab            also item 4: `pulumi up` of the lab stack (create, then twice with nothing to change, the
+ *                    second with the engine's log on for its phases) against its floor, on a lab VM of its own
+ *   --engine         also item 5: `pulumi preview` of the lab stack without a policy pack, with bench/empty-pack
+ *                    (the pack's analyzer serving no rules) and with the pack
  *                    (both use the engine scripts/pulumi-engine.sh builds, and boot one lab VM between them,
  *                    the lab instance $LAB_INSTANCE, default "bench")
  *   --only=1,3       run only these items (4 and 5 still need --lab / --engine)
