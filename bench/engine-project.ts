@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { engineEnv, EngineUnavailable, lastLines } from "../lab-driver/engine-env";
-import { type CliRun, LabStack } from "../lab-driver/lab-stack";
+import { type CliRun, LabStack, type StateResource } from "../lab-driver/lab-stack";
 import { LabVm } from "../lab-driver/lab-vm";
 import type { ProbeRole, ProbeSample } from "./node-cpu-probe";
 import type { ExecResult } from "../lab-driver/local-command";
@@ -54,6 +54,16 @@ export class EngineProject {
   /** Runs the CLI in the project (non-interactive; the caller checks the exit code). */
   pulumi(args: readonly string[], timeoutMs = 1_200_000): Promise<CliRun> {
     return this.labStack.pulumi(args, timeoutMs);
+  }
+
+  /** What the last update did, from `pulumi stack history`. */
+  lastUpdateChanges(): Promise<Record<string, number>> {
+    return this.labStack.lastUpdateChanges();
+  }
+
+  /** One resource of the stack's state, secrets in plain text. */
+  stateResource(type: string, name: string): Promise<StateResource> {
+    return this.labStack.stateResource(type, name);
   }
 
   /** Removes the temporary project and stops the lab instance. */

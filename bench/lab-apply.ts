@@ -159,43 +159,22 @@ async function up(project: EngineProject): Promise<ApplyRun> {
   const wallMs = round(elapsedMs(start));
   if (r.code !== 0) throw new Error(cliFailure("pulumi up", r));
   const sshSessions = (await acceptedSince(project.vm, before)).length;
-  const history = await project.pulumi(["stack", "history", "--json", "--stack", project.stack]);
-  const updates = JSON.parse(history.stdout) as { resourceChanges?: Record<string, number> }[];
+  const resourceChanges = await project.lastUpdateChanges();
   const output = await project.pulumi(["stack", "output", "hostApplyResult", "--stack", project.stack]);
   return {
     sshSessions,
     wallMs,
-    resourceChanges: updates[0]?.resourceChanges ?? {},
+    resourceChanges,
     hostApplyResult: output.stdout.trim(),
   };
 }
 
-interface ExportedResource {
-  readonly type: string;
-  readonly urn: string;
-  readonly inputs?: Record<string, unknown>;
-}
-
-/** A state value as `pulumi stack export --show-secrets` writes it: plain, or a decrypted secret envelope. */
-function plainValue(value: unknown): unknown {
-  if (typeof value === "object" && value !== null && "plaintext" in value) {
-    return JSON.parse((value as { plaintext: string }).plaintext);
-  }
-  return value;
-}
-
-/** The create script (and stdin) of the stack's remote command named `name`, from the exported state. */
+/** The create script (and stdin) of the stack's remote command named `name`, from the stack's state. */
 async function commandOf(project: EngineProject, name: string): Promise<{ create: string; stdin?: string }> {
-  const r = await project.pulumi(["stack", "export", "--show-secrets", "--stack", project.stack]);
-  if (r.code !== 0) throw new Error(cliFailure("pulumi stack export", r));
-  const resources = (JSON.parse(r.stdout) as { deployment: { resources?: ExportedResource[] } }).deployment
-    .resources;
-  const found = resources?.find((x) => x.type === "command:remote:Command" && x.urn.endsWith(`::${name}`));
-  const create = plainValue(found?.inputs?.create);
-  if (typeof create !== "string")
+  const { inputs } = await project.stateResource("command:remote:Command", name);
+  if (typeof inputs.create !== "string")
     throw new Error(`the state has no remote command ${name} with a create script`);
-  const stdin = plainValue(found?.inputs?.stdin);
-  return { create, stdin: typeof stdin === "string" ? stdin : undefined };
+  return { create: inputs.create, stdin: typeof inputs.stdin === "string" ? inputs.stdin : undefined };
 }
 
 /**
@@ -236,8 +215,9 @@ export async function runLabApply(
     let floorVm: LabVm | undefined;
     let floorMissing: string | undefined;
     try {
-      log("lab: starting a second fresh lab instance for the floor (bench-floor)");
-      floorVm = await LabVm.start("bench-floor");
+      const floorInstance = `${project.vm.instance}-floor`;
+      log(`lab: starting a second fresh lab instance for the floor (${floorInstance})`);
+      floorVm = await LabVm.start(floorInstance);
     } catch (err) {
       floorMissing = `the floor's lab instance did not start: ${(err as Error).message.slice(0, 600)}`;
     }

@@ -9,7 +9,7 @@
  *   --engine         also item 5: `pulumi preview` of the lab stack without a policy pack, with bench/empty-pack
  *                    (the pack's analyzer serving no rules) and with the pack
  *                    (both use the engine scripts/pulumi-engine.sh builds, and boot one lab VM between them,
- *                    the lab instance $LAB_INSTANCE, default "bench")
+ *                    the lab instance $LAB_INSTANCE, default "bench"; item 4's floor runs on "<that>-floor")
  *   --only=1,3       run only these items (4 and 5 still need --lab / --engine)
  *   --quick          smaller sizes and fewer runs (a smoke test of the bench; not for BENCHMARKS.md)
  *   --reps=N         runs per size (default: 3; 7 for 1,000 resources, 2 for 50,000, 5 for item 3)

@@ -24,6 +24,33 @@ export interface CliRun extends ExecResult {
   readonly ms: number;
 }
 
+/** One resource of a stack's state, secrets decrypted (see {@link LabStack.stateResource}). */
+export interface StateResource {
+  readonly type: string;
+  readonly urn: string;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly outputs: Readonly<Record<string, unknown>>;
+}
+
+interface ExportedResource {
+  readonly type: string;
+  readonly urn: string;
+  readonly inputs?: Record<string, unknown>;
+  readonly outputs?: Record<string, unknown>;
+}
+
+/** Top-level properties as `pulumi stack export --show-secrets` writes them, each secret envelope opened. */
+function plainProperties(properties: Record<string, unknown> = {}): Record<string, unknown> {
+  const plain: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(properties)) {
+    plain[key] =
+      typeof value === "object" && value !== null && "plaintext" in value
+        ? JSON.parse((value as { plaintext: string }).plaintext)
+        : value;
+  }
+  return plain;
+}
+
 interface StackFile {
   encryptionsalt?: string;
   config: Record<string, unknown>;
@@ -125,6 +152,38 @@ export class LabStack {
   /** `pulumi preview` of the stack as configured now. */
   preview(extra: readonly string[] = []): Promise<CliRun> {
     return this.pulumi(["preview", "--stack", this.stack, ...extra]);
+  }
+
+  /** `pulumi destroy --yes --skip-preview` of the stack: runs every remote command's delete script. */
+  destroy(extra: readonly string[] = []): Promise<CliRun> {
+    return this.pulumi(["destroy", "--yes", "--skip-preview", "--stack", this.stack, ...extra]);
+  }
+
+  /** What the last update did, from `pulumi stack history` (e.g. `{ create: 5 }`, `{ same: 5 }`). */
+  async lastUpdateChanges(): Promise<Record<string, number>> {
+    const r = await this.pulumi(["stack", "history", "--json", "--stack", this.stack]);
+    if (r.code !== 0) throw new Error(`pulumi stack history failed:\n${r.stdout}${r.stderr}`);
+    const updates = JSON.parse(r.stdout) as { resourceChanges?: Record<string, number> }[];
+    return updates[0]?.resourceChanges ?? {};
+  }
+
+  /**
+   * The resource of `type` named `name` in the stack's state (`pulumi stack export --show-secrets`), its
+   * inputs and outputs in plain text: e.g. the script a remote command ran and what it printed.
+   */
+  async stateResource(type: string, name: string): Promise<StateResource> {
+    const r = await this.pulumi(["stack", "export", "--show-secrets", "--stack", this.stack]);
+    if (r.code !== 0) throw new Error(`pulumi stack export failed:\n${r.stdout}${r.stderr}`);
+    const { resources = [] } = (JSON.parse(r.stdout) as { deployment: { resources?: ExportedResource[] } })
+      .deployment;
+    const found = resources.find((x) => x.type === type && x.urn.endsWith(`::${name}`));
+    if (found === undefined) throw new Error(`the state of stack ${this.stack} has no ${type} ${name}`);
+    return {
+      type,
+      urn: found.urn,
+      inputs: plainProperties(found.inputs),
+      outputs: plainProperties(found.outputs),
+    };
   }
 
   /** One stack output as text (`pulumi stack output NAME`). */

@@ -57,11 +57,22 @@ export interface MxDelivery {
 export const LAB_SCRIPT = path.join(repoRoot(), "lab", "lab.sh");
 
 /**
+ * The lab instance named `name` for this run: `<LAB_INSTANCE>-<name>` when LAB_INSTANCE is set, else `name`.
+ *
+ * Why: every test file starts its own instance under a fixed name, and several runs on one machine may share
+ * one build directory (LAB_BUILD_DIR); with the same instance name one run would join, then stop, the other's
+ * VM. LAB_INSTANCE names the run, so each run's instances are its own.
+ */
+export function runInstance(name: string, run = process.env.LAB_INSTANCE): string {
+  return run === undefined || run === "" ? name : `${run}-${name}`;
+}
+
+/**
  * A running lab VM: the mail host (real systemd, sshd, Postfix) with the provider, HE and internet as
  * network namespaces inside it. Commands run over a real SSH connection with the key the image build made,
  * exactly as the package's remote commands do in production.
  *
- * Each test file starts its own instance, so files do not depend on each other's leftovers: the lab's
+ * Each test file starts its own instance (see {@link runInstance}), so files do not depend on each other's leftovers: the lab's
  * snapshot of the booted image restored onto a fresh copy-on-write overlay (or, with LAB_SNAPSHOT=0, a boot
  * of the cached image). A reboot inside the instance is a real boot of its kernel and disk.
  */

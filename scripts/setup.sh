@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything the tests and the main job need on a fresh Debian machine: the system packages
 # (qemu and mmdebstrap for the lab, shellcheck and nftables for the host-config tests), the npm
-# dependencies from the committed lockfile (no install scripts run), and the Pulumi engine built from Go
-# modules. Idempotent: what is already there is kept.
+# dependencies from the committed lockfile (no install scripts run), the Pulumi engine built from Go
+# modules, and the lab's two VM images (full and bare). Idempotent: what is already there is kept.
+#
+# The engine and the lab images do not depend on each other, so they are made at the same time: the engine
+# is Go compiling (CPU), the images are mmdebstrap (downloads, dpkg, disk). Each writes its own log, in
+# $IPV6_MAIL_SETUP_LOGS (default .cache/setup-logs: pulumi-engine.log, lab-images.log), and its progress here
+# as it goes. Setup waits for both and fails, naming it and its log, if either failed.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -23,7 +28,38 @@ echo "setup: npm ci"
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 if [ "${IPV6_MAIL_SKIP_LAB:-0}" != 1 ]; then
-  echo "setup: Pulumi engine"
-  bash scripts/pulumi-engine.sh >/dev/null
+  logs=${IPV6_MAIL_SETUP_LOGS:-$repo/.cache/setup-logs}
+  mkdir -p "$logs"
+  job_pids=()
+  job_names=()
+  # Runs a function in the background, its output to $logs/<name>.log and to stderr; says how it ended.
+  start_job() { # name function
+    local name=$1 fn=$2
+    (
+      start=$SECONDS
+      if "$fn" 2>&1 | tee "$logs/$name.log" >&2; then
+        echo "setup: $name done in $((SECONDS - start)) s" >&2
+      else
+        echo "setup: ERROR: $name failed after $((SECONDS - start)) s (log: $logs/$name.log)" >&2
+        exit 1
+      fi
+    ) &
+    job_pids+=("$!")
+    job_names+=("$name")
+  }
+  pulumi_engine() { bash scripts/pulumi-engine.sh >/dev/null; }
+  lab_images() { LAB_FLAVOUR=full bash lab/lab.sh build && LAB_FLAVOUR=bare bash lab/lab.sh build; }
+
+  echo "setup: Pulumi engine and lab images (full, bare), side by side; logs in $logs"
+  start_job pulumi-engine pulumi_engine
+  start_job lab-images lab_images
+  failed=()
+  for i in "${!job_pids[@]}"; do
+    wait "${job_pids[$i]}" || failed+=("${job_names[$i]}")
+  done
+  if [ "${#failed[@]}" -gt 0 ]; then
+    echo "setup: ERROR: ${failed[*]} failed (logs in $logs)" >&2
+    exit 1
+  fi
 fi
-echo "setup: done"
+echo "setup: done in ${SECONDS} s"

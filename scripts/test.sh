@@ -49,7 +49,7 @@ if [ "${IPV6_MAIL_SKIP_LAB:-0}" = 1 ]; then
 else
   run_node_tests "PR pipeline: real previews of do-prod and hetzner-prod, offline, pack, SARIF validated" 1 \
     dist/tests/engine
-  run_node_tests "lab tests (real kernel; the fault tests through the real engine)" 1 dist/tests/lab
+  run_node_tests "lab tests (real kernel; faults, bare image install and destroy through the real engine)" 1 dist/tests/lab
   run_check "main job: real pulumi up of the lab stack, FCrDNS, delivery, policy pipeline" \
     env LAB_INSTANCE=ci-demo bash scripts/demo.sh --destroy
   LAB_INSTANCE=ci-demo bash lab/lab.sh stop >/dev/null 2>&1 || true

@@ -9,16 +9,16 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
 import { RESULT_CHANGED, RESULT_FAILED, RESULT_UNCHANGED } from "../../host-config";
-import type { MailServerSettings } from "../../stacks/stack-settings";
 import { engineEnv } from "../../lab-driver/engine-env";
-import { LAB_MANAGEMENT_CLIENT, labSmtpAddress } from "./lab-host-specs";
 import { type CliRun, cliText, LabStack } from "../../lab-driver/lab-stack";
-import { labSkipReason } from "./lab-skip";
-import { LabVm } from "../../lab-driver/lab-vm";
-import { waitFor } from "../../lab-driver/wait-for";
+import { LabVm, runInstance } from "../../lab-driver/lab-vm";
 import { sendMail, waitDelivered } from "../../lab-driver/mail-flow";
 import { NamespaceSshRelay, type RelayRoute } from "../../lab-driver/namespace-ssh-relay";
 import { addressOf, hostProviderAddress, loadTopology } from "../../lab-driver/topology";
+import { waitFor } from "../../lab-driver/wait-for";
+import type { MailServerSettings } from "../../stacks/stack-settings";
+import { LAB_MANAGEMENT_CLIENT, labSmtpAddress } from "./lab-host-specs";
+import { labSkipReason } from "./lab-skip";
 
 const t = loadTopology();
 const smtp = labSmtpAddress(t);
@@ -94,7 +94,7 @@ describe("the lab stack on the real engine: firewall, faults, reboot", { skip: l
 
   before(async () => {
     const engine = await engineEnv();
-    vm = await LabVm.start("faults");
+    vm = await LabVm.start(runInstance("faults"));
     await vm.labCtl(["he", "sage", "on"]);
     await vm.authorizeNamespaceSsh();
     stack = await LabStack.open(vm, engine, "faults");

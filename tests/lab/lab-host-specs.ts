@@ -1,6 +1,6 @@
 import type { FirewallSpec, PostfixSpec, TunnelSpec } from "../../host-config";
-import { type MailDnsSpec, reverseZoneName, serviceAddress } from "../../net";
 import { addressOf, type LabTopology } from "../../lab-driver/topology";
+import { type MailDnsSpec, reverseZoneName, serviceAddress } from "../../net";
 
 /** The SMTP source address the lab's mail host sends from: `::25` of HE's routed /64, as the stack picks it. */
 export function labSmtpAddress(t: LabTopology): string {

@@ -8,18 +8,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
+import { LabVm, runInstance } from "../../lab-driver/lab-vm";
+import { addressOf, hostProviderAddress } from "../../lab-driver/topology";
+import { waitFor } from "../../lab-driver/wait-for";
 import { planMailDns, ptrOwnerName } from "../../net";
 import { labDnsZones, labMailDnsSpec, labSmtpAddress } from "./lab-host-specs";
 import { labSkipReason } from "./lab-skip";
-import { LabVm } from "../../lab-driver/lab-vm";
-import { waitFor } from "../../lab-driver/wait-for";
-import { addressOf, hostProviderAddress } from "../../lab-driver/topology";
 
 describe("lab self-test", { skip: labSkipReason() }, () => {
   let vm: LabVm;
 
   before(async () => {
-    vm = await LabVm.start("selftest");
+    vm = await LabVm.start(runInstance("selftest"));
   });
 
   after(async () => {

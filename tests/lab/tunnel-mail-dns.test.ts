@@ -13,11 +13,7 @@ import {
   RESULT_CHANGED,
   RESULT_UNCHANGED,
 } from "../../host-config";
-import { parseSpf, planMailDns, ptrOwnerName, spfAuthorizesIpv6 } from "../../net";
-import { labDnsZones, labMailDnsSpec, labPostfixSpec, labSmtpAddress, labTunnelSpec } from "./lab-host-specs";
-import { labSkipReason } from "./lab-skip";
-import { LabVm } from "../../lab-driver/lab-vm";
-import { waitFor } from "../../lab-driver/wait-for";
+import { LabVm, runInstance } from "../../lab-driver/lab-vm";
 import {
   flushQueue,
   lastLine,
@@ -27,6 +23,10 @@ import {
   waitDelivered,
 } from "../../lab-driver/mail-flow";
 import { hostProviderAddress, loadTopology } from "../../lab-driver/topology";
+import { waitFor } from "../../lab-driver/wait-for";
+import { parseSpf, planMailDns, ptrOwnerName, spfAuthorizesIpv6 } from "../../net";
+import { labDnsZones, labMailDnsSpec, labPostfixSpec, labSmtpAddress, labTunnelSpec } from "./lab-host-specs";
+import { labSkipReason } from "./lab-skip";
 
 const t = loadTopology();
 const smtp = labSmtpAddress(t);
@@ -41,7 +41,7 @@ describe("host-config in a real kernel: tunnel, mail, DNS, idempotency", { skip:
   const firstSubject = `first message ${run}`;
 
   before(async () => {
-    vm = await LabVm.start("tunnel-mail");
+    vm = await LabVm.start(runInstance("tunnel-mail"));
     // Test tuning only: a blocked connection is deferred after 5 s instead of Postfix's 30 s.
     await vm.sh("postconf -e smtp_connect_timeout=5s && postfix reload");
     await vm.labCtl(["mx", "clear"]);
