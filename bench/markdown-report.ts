@@ -147,7 +147,7 @@ export function renderMarkdown(r: BenchResults, rawFile: string): string {
       const [largest, largestMs] = [...pieces].sort((a, b) => b[1] - a[1])[0];
       analysis.push(
         `**Policy evaluation.** At ${n(withParts.size)} resources the pack's CPU time is ${list(pieces, ms)} ` +
-          `(of them ${list(rules.slice(0, 3), ms)}); ${largest} is ${Math.round((largestMs / (parts.readMs + parts.modelMs + rulesMs)) * 100)} % of it. ` +
+          `(of them ${list(rules.slice(0, 3), ms)}); the largest part, ${largest}, is ${Math.round((largestMs / (parts.readMs + parts.modelMs + rulesMs)) * 100)} % of it. ` +
           `One pass-through policy takes ${ms(withParts.cpuMs.passThrough)} of CPU and ten take ` +
           `${ms(withParts.cpuMs.tenPassThrough)}: \`@pulumi/policy\` gives every stack policy its own copy of the ` +
           `stack, the pack judges it once for all its rules (as \`@pulumi/policy\` stack policies they take ` +
