@@ -87,6 +87,14 @@ function cpuOf<T>(work: () => T): [T, number] {
   return [value, (used.user + used.system) / 1000];
 }
 
+/** {@link cpuOf} for work that may finish in promise continuations (a rule may be asynchronous). */
+async function cpuOfAsync<T>(work: () => T | Promise<T>): Promise<[T, number]> {
+  const start = process.cpuUsage();
+  const value = await work();
+  const used = process.cpuUsage(start);
+  return [value, (used.user + used.system) / 1000];
+}
+
 /** The pack's parts, each repetition in a new turn of the event loop (so the parse memos start cold, as in a run). */
 async function parts(bytes: Uint8Array, reps: number): Promise<NonNullable<PolicyRunResult["parts"]>> {
   const read: number[] = [];
@@ -100,7 +108,7 @@ async function parts(bytes: Uint8Array, reps: number): Promise<NonNullable<Polic
     read.push(readMs);
     model.push(modelMs);
     for (const rule of RULES)
-      (rules[rule.id] ??= []).push(cpuOf(() => rule.evaluate({ model: built, config: {} }))[1]);
+      (rules[rule.id] ??= []).push((await cpuOfAsync(() => rule.evaluate({ model: built, config: {} })))[1]);
   }
   const rulesMs: Record<string, number> = {};
   for (const [id, values] of Object.entries(rules)) rulesMs[id] = median(values);

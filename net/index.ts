@@ -15,5 +15,6 @@ export * from "./reverse-dns";
 export * from "./subnet-allocation";
 export * from "./prefix-ownership";
 export * from "./spf-record";
+export * from "./spf-evaluation";
 export * from "./mail-dns-plan";
 export * from "./tunnel-prefix-check";

@@ -160,7 +160,13 @@ export function planMailDns(
     );
   } else {
     // The user's mechanisms alone: the address fields are checked above and reported under their own names.
-    for (const problem of parseSpf(buildSpfRecord({ mechanisms, all: spec.spfAll })).problems) {
+    // A mechanism that is wrong on its own is named; what only the whole record breaks (a second redirect=,
+    // too many lookups) is said of the record.
+    const wrongAlone = (mechanisms as string[]).flatMap((m) =>
+      parseSpf(buildSpfRecord({ mechanisms: [m] })).problems.map((problem) => `"${m}": ${problem}`),
+    );
+    const record = parseSpf(buildSpfRecord({ mechanisms, all: spec.spfAll })).problems;
+    for (const problem of wrongAlone.length > 0 ? wrongAlone : record) {
       problems.add(
         "spfMechanisms",
         spec.spfMechanisms ?? [],

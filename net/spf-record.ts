@@ -1,149 +1,113 @@
-import { tryParseCidr, parseIpv6Address, ipv6ToBigInt } from "./ip-prefix";
+import { validateTerms } from "mailauth/lib/spf/syntax";
+import { containingIpv6Prefix, parseIpv4Address, tryParseCidr } from "./ip-prefix";
 
 /** SPF's limit on terms that cause DNS lookups (RFC 7208 §4.6.4); past it receivers return permerror. */
 export const SPF_LOOKUP_LIMIT = 10;
 
 /** The SPF mechanisms and modifiers that cost a DNS lookup. `ip4`, `ip6` and `all` cost none. */
 const LOOKUP_TERMS = new Set(["include", "a", "mx", "ptr", "exists", "redirect"]);
-const MECHANISMS = new Set(["all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"]);
 
-/** One term of an SPF record. */
+/** One term of an SPF record, as written. */
 export interface SpfTerm {
-  /** `+`, `-`, `~` or `?`; modifiers have none. */
+  /** `+`, `-`, `~` or `?` (`+` when none is written); modifiers have none. */
   readonly qualifier?: "+" | "-" | "~" | "?";
   /** Mechanism or modifier name, lower case: `ip6`, `include`, `redirect`… */
   readonly name: string;
-  /** What follows `:`, `/` or `=`, if anything. */
+  /** What follows `:` or `=`, or the `/…` suffix of a bare `a`/`mx`, if anything. */
   readonly value?: string;
   readonly kind: "mechanism" | "modifier";
   readonly text: string;
 }
 
-/** A parsed SPF record with everything a reviewer checks. */
+/** A record's terms with what a reviewer checks beyond RFC 7208 validity. */
 export interface ParsedSpf {
   readonly terms: readonly SpfTerm[];
-  /** The `all` mechanism with its qualifier, e.g. `-all`, when present. */
+  /** The first `all` mechanism with its qualifier, e.g. `-all`, when present. */
   readonly all?: string;
   /** Terms that cost a DNS lookup. */
   readonly lookupCount: number;
-  /** Syntax problems and limit violations; empty when the record is valid. */
+  /**
+   * Why receivers answer `permerror` or `none` for it (RFC 7208 syntax, by mailauth's validator), then what a
+   * reviewer objects to (terms after `all`, more lookup terms than the limit); empty when the record is fine.
+   */
   readonly problems: readonly string[];
 }
 
-function parseTerm(text: string): SpfTerm | string {
-  const modifier = /^([a-z][a-z0-9_.-]*)=(.*)$/i.exec(text);
-  if (modifier) {
-    return { name: modifier[1].toLowerCase(), value: modifier[2], kind: "modifier", text };
-  }
-  const match = /^([+\-~?]?)([a-z][a-z0-9]*)(?:[:/](.*))?$/i.exec(text);
-  if (!match) return `"${text}" is not an SPF term`;
-  const name = match[2].toLowerCase();
-  if (!MECHANISMS.has(name)) return `"${text}" uses the unknown mechanism "${name}"`;
-  const qualifier = (match[1] || "+") as SpfTerm["qualifier"];
-  const separator = text.charAt(match[1].length + match[2].length);
-  const value = match[3] === undefined ? undefined : separator === "/" ? `/${match[3]}` : match[3];
-  if (name === "ip4" || name === "ip6") {
-    const cidr = value === undefined ? undefined : tryParseCidr(value);
-    if (!cidr || cidr.family !== (name === "ip4" ? 4 : 6))
-      return `"${text}" does not hold a valid ${name} address or network`;
-  }
-  if ((name === "include" || name === "exists") && !value) return `"${text}" needs a domain`;
-  if (name === "all" && value !== undefined) return `"${text}": all takes no argument`;
-  return { qualifier, name, value, kind: "mechanism", text };
-}
-
-/** A parsed record plus whether it is free of syntax errors (which make receivers answer permerror). */
-interface SpfAnalysis {
-  readonly parsed: ParsedSpf;
-  readonly syntaxValid: boolean;
-}
-
-function analyseSpf(text: string): SpfAnalysis {
-  const problems: string[] = [];
-  let syntaxValid = true;
-  const words = String(text)
-    .trim()
-    .split(/\s+/)
-    .filter((w) => w !== "");
-  if (words[0]?.toLowerCase() !== "v=spf1") {
-    problems.push('an SPF record must start with "v=spf1"');
-    syntaxValid = false;
-  }
-  const terms: SpfTerm[] = [];
-  let all: string | undefined;
-  const modifierCounts = new Map<string, number>();
-  for (const word of words.slice(words[0]?.toLowerCase() === "v=spf1" ? 1 : 0)) {
-    const term = parseTerm(word);
-    if (typeof term === "string") {
-      problems.push(term);
-      syntaxValid = false;
-      continue;
-    }
-    if (all !== undefined && term.kind === "mechanism") {
-      problems.push(`"${term.text}" comes after "${all}" and is never evaluated`);
-    }
-    if (term.kind === "modifier") modifierCounts.set(term.name, (modifierCounts.get(term.name) ?? 0) + 1);
-    if (term.name === "all" && all === undefined) all = `${term.qualifier}all`;
-    terms.push(term);
-  }
-  for (const name of ["redirect", "exp"]) {
-    if ((modifierCounts.get(name) ?? 0) > 1) {
-      problems.push(`the ${name}= modifier appears more than once`);
-      syntaxValid = false;
-    }
-  }
-  const lookupCount = terms.filter((t) => LOOKUP_TERMS.has(t.name)).length;
-  if (lookupCount > SPF_LOOKUP_LIMIT) {
-    problems.push(`${lookupCount} terms cause DNS lookups; SPF allows at most ${SPF_LOOKUP_LIMIT}`);
-  }
-  return { parsed: { terms, all, lookupCount, problems }, syntaxValid };
+/** The record's terms, split on spaces as RFC 7208 §4.6.1 does (`terms = *( 1*SP ( directive / modifier ) )`). */
+function termsOf(words: readonly string[]): SpfTerm[] {
+  return words.map((text) => {
+    const modifier = /^([a-z][a-z0-9_.-]*)=(.*)$/i.exec(text);
+    if (modifier) return { name: modifier[1].toLowerCase(), value: modifier[2], kind: "modifier", text };
+    const match = /^([+\-~?]?)([^:/]*)(?::(.*)|(\/.*))?$/.exec(text) as RegExpExecArray;
+    const qualifier = (match[1] || "+") as SpfTerm["qualifier"];
+    const value = match[3] ?? match[4];
+    return { qualifier, name: match[2].toLowerCase(), value, kind: "mechanism", text };
+  });
 }
 
 /**
- * Parses an SPF record (RFC 7208) far enough to judge it without DNS: syntax, the lookup count, where `all`
- * stands, and duplicate modifiers.
+ * Why a record is not valid SPF, in the words of mailauth's RFC 7208 validator (the one its strict evaluation,
+ * `evaluateSpf`, runs before evaluating anything), or undefined when it is valid. Synchronous, so that the DNS
+ * planner refuses a bad record before any resource is registered. The version, the character set and the
+ * split on single spaces are RFC 7208 §4.5, §3 and §4.6.1, as that evaluation applies them to a record.
+ */
+function syntaxProblem(text: string, words: readonly string[]): string | undefined {
+  if (!/^v=spf1( |$)/i.test(text)) return 'an SPF record must start with "v=spf1" followed by a space';
+  if (/[^\x20-\x7e]/.test(text)) return "it holds characters other than printable ASCII and spaces";
+  return validateTerms(words.slice(1)) || undefined;
+}
+
+/**
+ * Splits an SPF record into its terms and judges it without DNS: RFC 7208 validity (mailauth's validator:
+ * domain-spec and macro syntax, CIDR suffixes, `ip4`/`ip6` networks, duplicate modifiers), terms after `all`
+ * (never evaluated), and the lookup count against the limit of 10 (RFC 7208 §4.6.4).
  *
  * @example
  * parseSpf("v=spf1 ip6:2001:db8:25::/64 include:_spf.example.net -all").lookupCount; // 1
+ * parseSpf("v=spf1 a:foo-bar -all").problems; // ['Invalid domain-spec "foo-bar"']
  */
 export function parseSpf(text: string): ParsedSpf {
-  return analyseSpf(text).parsed;
+  const record = String(text);
+  const words = record.split(" ").filter((w) => w !== "");
+  const problems: string[] = [];
+  const syntax = syntaxProblem(record, words);
+  if (syntax !== undefined) problems.push(syntax);
+  const terms = termsOf(/^v=spf1$/i.test(words[0] ?? "") ? words.slice(1) : words);
+  let all: string | undefined;
+  for (const term of terms) {
+    if (all !== undefined && term.kind === "mechanism")
+      problems.push(`"${term.text}" comes after "${all}" and is never evaluated`);
+    if (term.kind === "mechanism" && term.name === "all" && all === undefined) all = `${term.qualifier}all`;
+  }
+  const lookupCount = terms.filter((t) => LOOKUP_TERMS.has(t.name)).length;
+  if (lookupCount > SPF_LOOKUP_LIMIT)
+    problems.push(`${lookupCount} terms cause DNS lookups; SPF allows at most ${SPF_LOOKUP_LIMIT}`);
+  return { terms, all, lookupCount, problems };
 }
 
 /**
- * Whether an SPF record authorizes an IPv6 sender, evaluated the way a receiver does, term by term in order,
- * as far as that is possible without DNS. `"unknown"` when a term that needs DNS (include, a, mx, exists,
- * ptr) decides or could decide before a matching `ip6:` term, or when no mechanism matches and a
- * `redirect=` would decide (redirect is only followed after every mechanism failed, RFC 7208 §6.1).
- *
- * A record that is not SPF (no `v=spf1`) or has a syntax error anywhere authorizes nobody: receivers answer
- * "none" or "permerror" (RFC 7208 §4.5, §4.6) whatever the terms say, so the answer is `false`.
- *
- * @example
- * spfAuthorizesIpv6("v=spf1 ip6:2001:db8:25::/64 -all", "2001:db8:25::25"); // true
- * spfAuthorizesIpv6("v=spf1 ip4:192.0.2.1 -all", "2001:db8:25::25");         // false
+ * The network an `ip4:`/`ip6:` term names, as RFC 7208 §5.6 reads it: the address with its host bits cleared
+ * (`ip6:2001:db8::25/64` is `2001:db8::/64`), a bare address being a /32 or /128. Undefined for other terms
+ * and for values that are not an address of the term's family.
  */
-export function spfAuthorizesIpv6(text: string, address: string): boolean | "unknown" {
-  const value = ipv6ToBigInt(parseIpv6Address(address));
-  const { parsed, syntaxValid } = analyseSpf(text);
-  if (!syntaxValid) return false;
-  let undecidable = false;
-  for (const term of parsed.terms) {
-    // Modifiers never match; redirect= is looked at below, once every mechanism has failed.
-    if (term.kind === "modifier") continue;
-    if (term.name === "ip6" && term.value !== undefined) {
-      const cidr = tryParseCidr(term.value);
-      if (cidr && cidr.prefix.first <= value && value <= cidr.prefix.last) {
-        return undecidable ? "unknown" : term.qualifier === "+";
-      }
-      continue;
-    }
-    if (term.name === "ip4") continue;
-    if (term.name === "all") return undecidable ? "unknown" : term.qualifier === "+";
-    undecidable = true;
+export function spfTermNetwork(term: SpfTerm): { family: 4 | 6; first: bigint; length: number } | undefined {
+  if (term.kind !== "mechanism" || (term.name !== "ip4" && term.name !== "ip6") || term.value === undefined)
+    return undefined;
+  const [address, lengthText, extra] = term.value.split("/");
+  const bits = term.name === "ip4" ? 32 : 128;
+  const length = lengthText === undefined ? bits : Number(lengthText);
+  if (extra !== undefined || (lengthText !== undefined && !/^\d{1,3}$/.test(lengthText)) || length > bits)
+    return undefined;
+  try {
+    if (term.name === "ip6") return { family: 6, first: containingIpv6Prefix(address, length).first, length };
+    const value = parseIpv4Address(address)
+      .split(".")
+      .reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n);
+    const first = length === 0 ? 0n : (value >> BigInt(bits - length)) << BigInt(bits - length);
+    return { family: 4, first, length };
+  } catch {
+    return undefined;
   }
-  const redirect = parsed.terms.some((t) => t.kind === "modifier" && t.name === "redirect");
-  return undecidable || redirect ? "unknown" : false;
 }
 
 /** Options of {@link buildSpfRecord}. */

@@ -99,7 +99,7 @@ export async function checkResources(
         config,
         now: options.now,
       })
-    : analyzeWithPack(resources, config, options.now);
+    : await analyzeWithPack(resources, config, options.now);
   const meta = Array.isArray(stack)
     ? {}
     : {
@@ -114,11 +114,11 @@ export async function checkResources(
  * The pack's own analyzer over captured resources, as the CLI drives it: `Configure` with the config reconciled
  * like the CLI does, then `AnalyzeStack` on the engine's request for the resources.
  */
-function analyzeWithPack(
+async function analyzeWithPack(
   resources: readonly CapturedResource[],
   config: PolicyPackConfig,
   now: Date | undefined,
-): Diagnostic[] {
+): Promise<Diagnostic[]> {
   const analyzer = new PackAnalyzer({ ...PACK, version: PACK_VERSION }, RULES);
   const policies = RULES.map((r) => ({
     name: r.id,
@@ -128,7 +128,8 @@ function analyzeWithPack(
   analyzer.configure(configureRequest(reconcilePolicyConfig(policies, config)));
   const restore = now ? setClock(() => now) : undefined;
   try {
-    return analyzer.analyzeStack(analyzeStackRequest(resources)).getDiagnosticsList().map(diagnosticOf);
+    const response = await analyzer.analyzeStack(analyzeStackRequest(resources));
+    return response.getDiagnosticsList().map(diagnosticOf);
   } finally {
     restore?.();
   }

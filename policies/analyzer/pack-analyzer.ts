@@ -50,8 +50,8 @@ export class PackAnalyzer {
   }
 
   /** `AnalyzeStack`: the diagnostics of the whole stack. */
-  analyzeStack(request: AnalyzeStackRequest): AnalyzeResponse {
-    const violations = analyzeStack(resourceViews(request), this.configured);
+  async analyzeStack(request: AnalyzeStackRequest): Promise<AnalyzeResponse> {
+    const violations = await analyzeStack(resourceViews(request), this.configured);
     const response = new AnalyzeResponse();
     response.setDiagnosticsList(violations.map((v) => this.diagnostic(v)));
     return response;
@@ -92,12 +92,12 @@ export class PackAnalyzer {
   }
 }
 
-/** A unary handler from a function of the request; a thrown error becomes the call's error. */
-function unary<Req, Res>(handle: (request: Req) => Res): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
+/** A unary handler from a function of the request; a thrown error (or rejection) becomes the call's error. */
+function unary<Req, Res>(handle: (request: Req) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+  return async (call, callback) => {
     let response: Res;
     try {
-      response = handle(call.request);
+      response = await handle(call.request);
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       callback({

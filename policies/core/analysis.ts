@@ -31,12 +31,15 @@ export interface Violation {
  * turns the findings into violations at their levels ({@link judgeFindings}). This is the whole analysis; the
  * pack's analyzer, the `@pulumi/policy` form of the rules and the test harness all come here.
  */
-export function analyzeStack(views: readonly ResourceView[], rules: readonly ConfiguredRule[]): Violation[] {
+export async function analyzeStack(
+  views: readonly ResourceView[],
+  rules: readonly ConfiguredRule[],
+): Promise<Violation[]> {
   if (rules.length === 0) return [];
   const model = new StackModel(views);
   const violations: Violation[] = [];
   for (const configured of rules) {
-    const findings = configured.rule.evaluate({ model, config: configured.config });
+    const findings = await configured.rule.evaluate({ model, config: configured.config });
     violations.push(...judgeFindings(configured, findings));
   }
   return violations;

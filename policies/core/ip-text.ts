@@ -11,7 +11,6 @@ import {
   parseIpv6Address,
   parseSpf,
   ptrOwnerName,
-  spfAuthorizesIpv6,
   tryParseCidr,
 } from "../../net";
 import { memoByText } from "./memo";
@@ -70,16 +69,6 @@ export function coversWorld(cidrs: readonly string[]): boolean {
 
 /** `parseSpf`, cached. */
 export const spf: (text: string) => ParsedSpf = memoByText((text) => parseSpf(text));
-
-const authorizes = memoByText((key) => {
-  const cut = key.lastIndexOf("\n");
-  return spfAuthorizesIpv6(key.slice(0, cut), key.slice(cut + 1));
-});
-
-/** `spfAuthorizesIpv6`, cached. */
-export function spfAuthorizes(text: string, address: string): boolean | "unknown" {
-  return authorizes(`${text}\n${address}`);
-}
 
 /** `tryParseIpv6Prefix`, cached. */
 export const ipv6PrefixOf: (text: string) => Ipv6Prefix | undefined = memoByText((text) =>

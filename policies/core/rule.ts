@@ -50,7 +50,11 @@ export interface RuleDefinition {
   readonly remediation: string;
   /** Rule-specific config properties (JSON schema), next to `exceptions` and `allowUnknownAtPreview`. */
   readonly configProperties?: Record<string, PolicyConfigJSONSchema>;
-  readonly evaluate: (context: RuleContext) => Finding[];
+  /**
+   * The check. It may be asynchronous (SPF is evaluated by mailauth, whose evaluator is), but it must not wait
+   * on anything outside the process: the stack model is shared within one turn of the event loop.
+   */
+  readonly evaluate: (context: RuleContext) => Finding[] | Promise<Finding[]>;
 }
 
 /** The JSON schema of one exception. */

@@ -1,5 +1,5 @@
 import { cidrOf, ipv6PrefixOf, isIpv6, sixtyFourOf, spf } from "./ip-text";
-import { heLinkPrefixOf, PREFIX_SOURCES, PrefixSource } from "../../net";
+import { heLinkPrefixOf, PREFIX_SOURCES, PrefixSource, spfTermNetwork } from "../../net";
 import { isFqdn, normalizeDnsName } from "./dns-name";
 import { PrefixIndex } from "./prefix-index";
 import { readBoolean, readString, ResourceView } from "./resource-view";
@@ -74,7 +74,11 @@ class CidrSet {
   }
 }
 
-/** Hosts whose own address an SPF record in the stack authorizes (`ip4:`/`ip6:` terms with `+`). */
+/**
+ * Hosts whose own address an SPF record in the stack lists (`ip4:`/`ip6:` terms with `+`, networks read as
+ * RFC 7208 reads them): a sign that the stack means the host to send mail, whether or not the record is valid
+ * (`spf-authorizes-sender` judges that).
+ */
 function spfAuthorizedHosts(model: StackModel): Map<Host, string[]> {
   const sets = { 4: new CidrSet(32), 6: new CidrSet(128) };
   let any = false;
@@ -82,13 +86,11 @@ function spfAuthorizedHosts(model: StackModel): Map<Host, string[]> {
     if (record.type !== "TXT" || typeof record.content !== "string" || !/^v=spf1(\s|$)/i.test(record.content))
       continue;
     for (const term of spf(record.content).terms) {
-      if ((term.name !== "ip6" && term.name !== "ip4") || term.value === undefined || term.qualifier !== "+")
-        continue;
-      const cidr = cidrOf(term.value);
-      if (!cidr) continue;
-      sets[cidr.family].add(
-        cidr.prefix.first,
-        cidr.prefix.length,
+      const network = term.qualifier === "+" ? spfTermNetwork(term) : undefined;
+      if (!network) continue;
+      sets[network.family].add(
+        network.first,
+        network.length,
         `SPF record ${String(record.name)} authorizes its address (${term.text})`,
       );
       any = true;

@@ -29,10 +29,10 @@ export function stackPolicies(
     remediationSteps: rule.remediation,
     url: ruleUrl(rule.id),
     configSchema: ruleConfigSchema(rule),
-    validateStack: (args, reportViolation) => {
+    validateStack: async (args, reportViolation) => {
       const config = (args.getConfig<RuleConfig>() ?? {}) as RuleConfig;
       const model = models.modelOf(args.resources);
-      const findings = rule.evaluate({ model, config });
+      const findings = await rule.evaluate({ model, config });
       // The configured level is applied by @pulumi/policy; the rule's default stands in for it here.
       const level = rule.enforcementLevel;
       for (const v of judgeFindings({ rule, level, config }, findings)) report(reportViolation, v);

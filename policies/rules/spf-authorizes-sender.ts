@@ -1,14 +1,17 @@
-import { ipv6, isIpv6, spf, spfAuthorizes } from "../core/ip-text";
-import { SPF_LOOKUP_LIMIT } from "../../net";
+import { ipv6, isIpv6, spf } from "../core/ip-text";
+import { evaluateSpf, SPF_LOOKUP_LIMIT } from "../../net";
 import { selfAndParents } from "../core/dns-name";
 import { readString } from "../core/resource-view";
 import { Finding, RuleDefinition } from "../core/rule";
 import { findSenders, Sender } from "../core/senders";
 import { StackModel } from "../core/stack-model";
+import { stackSpfDns } from "../core/stack-spf-dns";
 import { Maybe, UNKNOWN } from "../core/unknown";
 
 interface SpfCandidate {
   readonly where: string;
+  /** The domain the record is published at (the MAIL FROM domain it is evaluated for). */
+  readonly domain: string;
   readonly content: Maybe<string>;
   readonly urn: string;
 }
@@ -25,7 +28,8 @@ function candidates(
     const distinct = new Map<string, SpfCandidate>();
     for (const r of records) {
       const key = typeof r.content === "string" ? r.content : `?${r.urn}`;
-      if (!distinct.has(key)) distinct.set(key, { where: name, content: r.content, urn: r.urn });
+      if (!distinct.has(key))
+        distinct.set(key, { where: name, domain: name, content: r.content, urn: r.urn });
     }
     const known = [...distinct.values()].filter((c) => typeof c.content === "string");
     if (known.length > 1) {
@@ -40,6 +44,8 @@ function candidates(
     if (spf !== undefined)
       list.push({
         where: `MailServer "${sender.mailServer.resource.name}" spfRecord`,
+        // The MailServer's record judged as if published at its host name (or a name that is not in the stack).
+        domain: typeof sender.heloName === "string" ? sender.heloName : "spf-record.invalid",
         content: spf,
         urn: sender.mailServer.resource.urn,
       });
@@ -47,7 +53,11 @@ function candidates(
   return { list, findings, domains };
 }
 
-function checkRecord(candidate: SpfCandidate, addresses: readonly string[]): Omit<Finding, "urn">[] {
+async function checkRecord(
+  model: StackModel,
+  candidate: SpfCandidate,
+  addresses: readonly string[],
+): Promise<Omit<Finding, "urn">[]> {
   if (candidate.content === UNKNOWN || candidate.content === undefined) {
     return [{ unknown: true, message: `the SPF record at ${candidate.where} is unknown.` }];
   }
@@ -67,14 +77,20 @@ function checkRecord(candidate: SpfCandidate, addresses: readonly string[]): Omi
       message: `the SPF record at ${candidate.where} ends in ${parsed.all ?? "no all mechanism"}; it must end in -all (or ~all while migrating), or anyone may send as the domain.`,
     });
   }
+  const dns = stackSpfDns(model.dns, { name: candidate.domain, text });
   for (const address of addresses) {
-    const verdict = spfAuthorizes(text, address);
-    if (verdict === true) continue;
+    const { result } = await evaluateSpf({
+      ip: address,
+      mailFrom: `postmaster@${candidate.domain}`,
+      helo: candidate.domain,
+      dns,
+    });
+    if (result === "pass") continue;
     out.push({
       message:
-        verdict === false
-          ? `the SPF record at ${candidate.where} ("${text}") does not authorize the SMTP address ${address}; add ip6:<the dedicated /64>.`
-          : `the SPF record at ${candidate.where} ("${text}") cannot be shown to authorize ${address} without DNS lookups; put an explicit ip6:<the dedicated /64> before the lookup mechanisms.`,
+        result === "unknown"
+          ? `the SPF record at ${candidate.where} ("${text}") cannot be shown to authorize ${address} from the stack's own records (it depends on DNS outside the stack); put an explicit ip6:<the dedicated /64> before the lookup mechanisms.`
+          : `the SPF record at ${candidate.where} ("${text}") does not authorize the SMTP address ${address} (receivers get ${result}); add ip6:<the dedicated /64>.`,
     });
   }
   return out;
@@ -83,7 +99,9 @@ function checkRecord(candidate: SpfCandidate, addresses: readonly string[]): Omi
 /**
  * `spf-authorizes-sender`: the domain's SPF authorizes the SMTP source address, ends in `-all` or `~all`, is
  * syntactically valid and within the 10-lookup limit. Records are taken from the MTA host name and its parent
- * domains (the HELO identity and the mail domain); every one found must pass.
+ * domains (the HELO identity and the mail domain); every one found must pass. Authorization is RFC 7208's
+ * `check_host()` (`evaluateSpf`, mailauth's evaluator) over the stack's own records: a term that needs DNS
+ * the stack does not publish makes the answer unknown, and unknown is not enough.
  */
 export const spfAuthorizesSender: RuleDefinition = {
   id: "spf-authorizes-sender",
@@ -93,7 +111,7 @@ export const spfAuthorizesSender: RuleDefinition = {
   severity: "high",
   remediation:
     "Publish exactly one SPF TXT record per name, e.g. `v=spf1 ip4:<IPv4> ip6:<dedicated /64> -all`, with ip6/ip4 terms before include/a/mx and at most 10 lookup terms.",
-  evaluate: ({ model }) => {
+  evaluate: async ({ model }) => {
     const findings: Finding[] = [];
     for (const sender of findSenders(model)) {
       const who = model.label(sender.urn);
@@ -129,7 +147,7 @@ export const spfAuthorizesSender: RuleDefinition = {
         });
       }
       for (const candidate of list) {
-        for (const f of checkRecord(candidate, [...new Set(addresses)]))
+        for (const f of await checkRecord(model, candidate, [...new Set(addresses)]))
           findings.push({ ...f, urn: sender.urn, message: `${who}: ${f.message}` });
       }
     }

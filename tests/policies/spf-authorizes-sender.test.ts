@@ -82,3 +82,35 @@ test("no SPF record at all is a violation; the MailServer's records pass", async
   const component = await check(componentStack(goodMailServerShape()));
   assert.deepEqual(entriesOf(component, RULE), [], describe(component));
 });
+
+test("authorization is RFC 7208 evaluation over the stack's own records", async () => {
+  // a: and mx-style terms that name the stack's own host resolve from its AAAA record.
+  assert.deepEqual(entriesOf(await withSpf("v=spf1 a:mail.example.net -all"), RULE), []);
+  // A network written with host bits set is the network (RFC 7208 §5.6).
+  assert.deepEqual(entriesOf(await withSpf(`v=spf1 ip6:${HE.smtp}/64 -all`), RULE), []);
+  // A name with no record in the stack cannot be known: unprovable, not a pass (and not a fail either).
+  const outside = await withSpf(`v=spf1 a:elsewhere.example.org ip6:${HE.routed64} -all`);
+  assert.match(
+    entriesOf(outside, RULE)[0]?.message ?? "",
+    /cannot be shown to authorize .* from the stack's own records/,
+    describe(outside),
+  );
+  // The host's own AAAA, matched as a /128 (the dual CIDR suffix): the SMTP address itself.
+  assert.deepEqual(entriesOf(await withSpf("v=spf1 a:mail.example.net//128 -all"), RULE), []);
+  // The host's own AAAA, but a term that only IPv4 uses: a real fail, not an unknown.
+  const v4only = await withSpf("v=spf1 ip4:192.0.2.0/24 -all");
+  assert.match(entriesOf(v4only, RULE)[0]?.message ?? "", /receivers get fail/, describe(v4only));
+  // The stack publishes no MX at mail.example.net: cannot be known.
+  const mx = await withSpf("v=spf1 mx:mail.example.net -all");
+  assert.match(entriesOf(mx, RULE)[0]?.message ?? "", /cannot be shown/, describe(mx));
+});
+
+test("RFC 7208 syntax: a domain-spec without a top label, a bad macro are invalid", async () => {
+  for (const term of ["a:foo-bar", "exists:%{z}.example.net"]) {
+    const report = await withSpf(`v=spf1 ip6:${HE.routed64} ${term} -all`);
+    assert.ok(
+      entriesOf(report, RULE).some((e) => /is invalid/.test(e.message)),
+      `${term}: ${describe(report)}`,
+    );
+  }
+});
