@@ -6,9 +6,9 @@
 export { MailServer } from "./mail-server";
 export type { MailServerArgs, MailServerDnsSettings } from "./mail-server-args";
 export { DigitalOceanHost } from "./hosts/digitalocean-host";
-export type { DigitalOceanHostArgs } from "./hosts/digitalocean-host";
+export type { DigitalOceanHostArgs, DigitalOceanHostSettings } from "./hosts/digitalocean-host";
 export { HetznerHost } from "./hosts/hetzner-host";
-export type { HetznerHostArgs } from "./hosts/hetzner-host";
+export type { HetznerHostArgs, HetznerHostSettings } from "./hosts/hetzner-host";
 export { ExistingHost } from "./hosts/existing-host";
 export type { ExistingHostArgs } from "./hosts/existing-host";
 export { DEFAULT_MAIL_PORTS } from "./hosts/access-args";

@@ -1,5 +1,5 @@
-import { DigitalOceanHostArgs, checkDigitalOceanHostArgs } from "./hosts/digitalocean-host";
-import { HetznerHostArgs, checkHetznerHostArgs } from "./hosts/hetzner-host";
+import { DigitalOceanHostSettings, checkDigitalOceanHostArgs } from "./hosts/digitalocean-host";
+import { HetznerHostSettings, checkHetznerHostArgs } from "./hosts/hetzner-host";
 import { ExistingHostArgs, checkExistingHostArgs } from "./hosts/existing-host";
 import { HeTunnelSettings, checkSmtpInterfaceId, checkTunnelSettings } from "./tunnel/he-tunnel-args";
 import { FirewallSettings, checkFirewallSettings } from "./firewall/firewall-settings";
@@ -32,14 +32,19 @@ export interface MailServerArgs {
   hostName: string;
   /** The mail domain (MX, SPF). */
   zone: string;
-  digitalocean?: Omit<DigitalOceanHostArgs, "hostName" | "access">;
-  hetzner?: Omit<HetznerHostArgs, "hostName" | "access">;
+  /** A DigitalOcean droplet (give exactly one of `digitalocean`, `hetzner`, `existing`). */
+  digitalocean?: DigitalOceanHostSettings;
+  /** A Hetzner Cloud server, whose own /64 is dedicated. */
+  hetzner?: HetznerHostSettings;
+  /** A host that already exists, reached over SSH (a dedicated server, your own VM, the lab VM). */
   existing?: ExistingHostArgs;
   /** A Hurricane Electric tunnel: the dedicated /64 for hosts without one (required on DigitalOcean). */
   tunnel?: HeTunnelSettings;
   /** Who may connect; also the cloud firewall's rules. */
   firewall: FirewallSettings;
+  /** Which MTA runs on the host and how it is bound (default Postfix). */
   mta?: MtaSettings;
+  /** The DNS records: SPF policy, TTLs, and where to publish them. */
   dns?: MailServerDnsSettings;
   /** Interface id or full address of the SMTP source inside the dedicated /64 (default `::25`). */
   smtpInterfaceId?: string;

@@ -9,6 +9,7 @@ export * from "./he-tunnel";
 export * from "./he-endpoint-update";
 export * from "./nftables-firewall";
 export * from "./postfix";
+export * from "./opendkim";
 export * from "./exim";
 export * from "./docker-mailserver";
 export * from "./gai-conf";

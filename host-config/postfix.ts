@@ -65,11 +65,17 @@ export function postfixPackage(hostName: string): HostPackage {
 /** Key prefix of the recorded originals of `main.cf` parameters (see the frame's `record_original_value`). */
 export const POSTFIX_ORIGINAL_PREFIX = "postfix.main.";
 
-// Shell shared by apply and restore. Postfix is asked and changed with as few `postconf` runs as possible (each
-// one parses main.cf and master.cf): `pf_read` loads the explicit settings (`postconf -n`) or the values of
-// some parameters into an associative array; a whole batch of changes is one `postconf -e` and one
-// `postconf -X`. `pf_restore_batch` puts recorded parameters back (`postconf -X` when one was unset).
-const POSTFIX_FUNCTIONS = String.raw`pf_main_cf="$IPV6_MAIL_ROOT$(postconf -h config_directory)/main.cf"
+/**
+ * Shell shared by every section that changes Postfix's `main.cf` (this file's and the DKIM milter's). Postfix is
+ * asked and changed with as few `postconf` runs as possible (each one parses main.cf and master.cf): `pf_read`
+ * loads the explicit settings (`postconf -n`) or the values of some parameters into an associative array; a
+ * whole batch of changes is one `postconf -e` and one `postconf -X`. `pf_apply_batch <prefix> <name=value>...`
+ * sets what differs and records the originals under that prefix; `pf_restore_batch <prefix> <name>...` puts
+ * parameters recorded under that originals prefix back (`postconf -X` when one was unset); each section keeps
+ * its own prefix, so one never restores another's parameters. `pf_reload` reloads (restarts for
+ * `inet_protocols`) after `pf_changed=1`.
+ */
+export const POSTFIX_SHELL_FUNCTIONS = String.raw`pf_main_cf="$IPV6_MAIL_ROOT$(postconf -h config_directory)/main.cf"
 # pf_read <array> [postconf args...]: name -> value of every "name = value" line postconf prints.
 pf_read() {
   local -n pf_into=$1
@@ -82,14 +88,45 @@ pf_read() {
     if [ "$line" = "$key =" ]; then pf_into[$key]=""; else pf_into[$key]=${"$"}{line#"$key = "}; fi
   done < <(postconf "$@")
 }
-# pf_restore_batch <name>...: gives each recorded parameter its original back; sets pf_changed, pf_restart.
+# pf_apply_batch <prefix> <name=value>...: sets each parameter whose value differs, recording first its
+# explicit setting (or that it had none) under prefix; one postconf -e; sets pf_changed, pf_restart.
+pf_apply_batch() {
+  local prefix=$1 setting name value
+  local -a set=()
+  local -A now=() explicit=()
+  shift
+  pf_read now "${"$"}{@%%=*}"
+  pf_read explicit -n
+  for setting in "$@"; do
+    name=${"$"}{setting%%=*}
+    value=${"$"}{setting#*=}
+    if [ "${"$"}{now[$name]-}" != "$value" ]; then
+      if [ -n "${"$"}{explicit[$name]+set}" ]; then
+        record_original_value "$prefix$name" "${"$"}{explicit[$name]}"
+      else
+        record_original_value "$prefix$name"
+      fi
+      set+=("$setting")
+      [ "$name" != inet_protocols ] || pf_restart=1
+      mark_changed "postfix $name = $value"
+    fi
+  done
+  if [ "${"$"}{#set[@]}" -gt 0 ]; then
+    backup_file "$pf_main_cf"
+    postconf -e "${"$"}{set[@]}"
+    pf_changed=1
+  fi
+}
+# pf_restore_batch <prefix> <name>...: gives each parameter recorded under prefix its original back; sets
+# pf_changed, pf_restart.
 pf_restore_batch() {
-  local name key
+  local name key prefix=$1
   local -a set=() unset=()
   local -A explicit=()
+  shift
   pf_read explicit -n
   for name in "$@"; do
-    key="${POSTFIX_ORIGINAL_PREFIX}$name"
+    key="$prefix$name"
     if original_is_absent "$key"; then
       if [ -n "${"$"}{explicit[$name]+set}" ]; then unset+=("$name"); fi
     elif [ -z "${"$"}{explicit[$name]+set}" ] || [ "${"$"}{explicit[$name]}" != "$(original_value "$key")" ]; then
@@ -112,7 +149,7 @@ pf_restore_batch() {
   done
   pf_read explicit -n
   for name in "$@"; do
-    key="${POSTFIX_ORIGINAL_PREFIX}$name"
+    key="$prefix$name"
     if original_is_absent "$key"; then
       [ -z "${"$"}{explicit[$name]+set}" ] || die "postconf -n still shows $name after postconf -X"
     else
@@ -152,38 +189,17 @@ pf_minor=\${pf_minor%%.*}
 if ! [[ $pf_major =~ ^[0-9]+$ && $pf_minor =~ ^[0-9]+$ ]] || [ "$pf_major" -lt 3 ] || { [ "$pf_major" -eq 3 ] && [ "$pf_minor" -lt 7 ]; }; then
   die "Postfix $pf_version is older than ${POSTFIX_MIN_VERSION}: smtp_bind_address_enforce needs ${POSTFIX_MIN_VERSION} or newer (Debian 12, Ubuntu 22.04+)"
 fi
-${POSTFIX_FUNCTIONS}
+${POSTFIX_SHELL_FUNCTIONS}
 pf_names=("\${pf_settings[@]%%=*}")
-declare -A pf_now=() pf_explicit=()
-pf_read pf_now "\${pf_names[@]}"
-pf_read pf_explicit -n
-pf_set=()
-for setting in "\${pf_settings[@]}"; do
-  name=\${setting%%=*}
-  value=\${setting#*=}
-  if [ "\${pf_now[$name]-}" != "$value" ]; then
-    if [ -n "\${pf_explicit[$name]+set}" ]; then
-      record_original_value "${POSTFIX_ORIGINAL_PREFIX}$name" "\${pf_explicit[$name]}"
-    else
-      record_original_value "${POSTFIX_ORIGINAL_PREFIX}$name"
-    fi
-    pf_set+=("$setting")
-    [ "$name" != inet_protocols ] || pf_restart=1
-    mark_changed "postfix $name = $value"
-  fi
-done
-if [ "\${#pf_set[@]}" -gt 0 ]; then
-  backup_file "$pf_main_cf"
-  postconf -e "\${pf_set[@]}"
-  pf_changed=1
-fi
+declare -A pf_now=()
+pf_apply_batch ${POSTFIX_ORIGINAL_PREFIX} "\${pf_settings[@]}"
 # Parameters recorded by an earlier apply that this one no longer sets get their originals back.
 pf_unmanaged=()
 for key in $(originals_with_prefix ${POSTFIX_ORIGINAL_PREFIX}); do
   name=\${key#"${POSTFIX_ORIGINAL_PREFIX}"}
   case " \${pf_names[*]} " in *" $name "*) ;; *) pf_unmanaged+=("$name") ;; esac
 done
-[ "\${#pf_unmanaged[@]}" -eq 0 ] || pf_restore_batch "\${pf_unmanaged[@]}"
+[ "\${#pf_unmanaged[@]}" -eq 0 ] || pf_restore_batch ${POSTFIX_ORIGINAL_PREFIX} "\${pf_unmanaged[@]}"
 pf_read pf_now "\${pf_names[@]}"
 for setting in "\${pf_settings[@]}"; do
   name=\${setting%%=*}
@@ -210,10 +226,10 @@ if [ -z "$pf_keys" ]; then
   return 0
 fi
 command -v postconf >/dev/null || die "Postfix settings to restore, but postconf is gone: $(printf '%s' "$pf_keys" | tr '\\n' ' ')"
-${POSTFIX_FUNCTIONS}
+${POSTFIX_SHELL_FUNCTIONS}
 pf_restore_names=()
 for key in $pf_keys; do pf_restore_names+=("\${key#"${POSTFIX_ORIGINAL_PREFIX}"}"); done
-pf_restore_batch "\${pf_restore_names[@]}"
+pf_restore_batch ${POSTFIX_ORIGINAL_PREFIX} "\${pf_restore_names[@]}"
 pf_reload`;
   const rollback = `if [ "$pf_changed" = 1 ] && postfix status >/dev/null 2>&1; then postfix reload; fi`;
   return { name: "postfix_restore", apply, rollback };

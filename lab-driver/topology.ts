@@ -61,7 +61,22 @@ export interface LabTopology {
     readonly heLink: LabLinkEnd;
     readonly services: { readonly interface: string; readonly prefix: string };
     readonly mx: { readonly domain: string; readonly name: string; readonly ipv6: string };
-    readonly dns: { readonly name: string; readonly ipv6: string; readonly ipv4: string };
+    /** The strict receiving MTA: its domain, MX name and address, and the Maildir it delivers into. */
+    readonly strictMx: {
+      readonly domain: string;
+      readonly name: string;
+      readonly ipv6: string;
+      readonly mailbox: string;
+    };
+    /** The lab's RFC 5782 DNSBL: it lists `provider.sharedPrefix`, answering `listedAnswer` with `reason`. */
+    readonly dnsbl: { readonly zone: string; readonly listedAnswer: string; readonly reason: string };
+    readonly dns: {
+      readonly name: string;
+      readonly ipv6: string;
+      readonly ipv4: string;
+      /** An empty reverse zone over the documentation range: a missing PTR is NXDOMAIN, not REFUSED. */
+      readonly reverseZone: string;
+    };
     /** A remote admin's network and address (SSH over IPv6 from here is admitted by the lab firewall). */
     readonly admin: { readonly prefix: string; readonly ipv6: string };
   };

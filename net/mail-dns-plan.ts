@@ -1,6 +1,6 @@
 import { ConfigProblems } from "./config-problem";
 import { checkSetting, settingValue } from "./setting";
-import { DNS_TTL, MX_PRIORITY, SPF_ALL } from "./mail-host-settings";
+import { DNS_TTL, MX_PRIORITY, SPF_ALL, SpfAll } from "./mail-host-settings";
 import { checkPublicIpv6Address } from "./public-prefix-check";
 import {
   isIpv4Address,
@@ -12,13 +12,31 @@ import {
 import { ptrOwnerName } from "./reverse-dns";
 import { buildSpfRecord, parseSpf, splitTxt255 } from "./spf-record";
 
+/** The record types of a mail host's DNS plan; a named choice, so that other Pulumi languages get an enum. */
+export const DnsRecordType = {
+  /** The host's IPv4 address. */
+  A: "A",
+  /** The host's SMTP address. */
+  AAAA: "AAAA",
+  /** The zone's mail exchanger. */
+  MX: "MX",
+  /** SPF. */
+  TXT: "TXT",
+  /** The SMTP address's reverse name. */
+  PTR: "PTR",
+} as const;
+/** One of {@link DnsRecordType}'s values. */
+export type DnsRecordType = (typeof DnsRecordType)[keyof typeof DnsRecordType];
+
 /** One DNS record to create, provider-neutral: the Cloudflare component and the lab's zone files both read it. */
 export interface DnsRecordPlan {
-  readonly type: "A" | "AAAA" | "MX" | "TXT" | "PTR";
+  /** The record type. */
+  readonly type: DnsRecordType;
   /** Fully qualified owner name without the trailing dot. */
   readonly name: string;
   /** Record data; TXT values longer than 255 characters are given as several quoted strings. */
   readonly content: string;
+  /** Seconds. */
   readonly ttl: number;
   /** MX preference. */
   readonly priority?: number;
@@ -49,7 +67,7 @@ export interface MailDnsSpec {
   /** Extra SPF mechanisms (e.g. `include:` of a relay), merged before `all`. */
   readonly spfMechanisms?: readonly string[];
   /** SPF policy; `-all` by default. */
-  readonly spfAll?: "-all" | "~all";
+  readonly spfAll?: SpfAll;
   /** Create the MX of the zone pointing at this host (default true). */
   readonly mx?: boolean;
   readonly mxPriority?: number;

@@ -94,9 +94,19 @@ export const TUNNEL_VERIFY_TARGET: Setting<string> = {
   fix: "give a public IPv6 address, e.g. 2001:4860:4860::8888",
 };
 
+/** What the tunnel does with the provider's RA-learned IPv6 default route; a named choice (a const object and its union), so that other Pulumi languages get it as an enum. */
+export const ProviderDefaultRoute = {
+  /** Keep it, for answers from the provider address; new connections leave through the tunnel. */
+  Keep: "keep",
+  /** Stop accepting it: IPv6 leaves only through the tunnel. */
+  Disable: "disable",
+} as const;
+/** One of {@link ProviderDefaultRoute}'s values. */
+export type ProviderDefaultRoute = (typeof ProviderDefaultRoute)[keyof typeof ProviderDefaultRoute];
+
 /** What the tunnel does with the provider's RA-learned IPv6 default route. */
 export const PROVIDER_DEFAULT_ROUTE = oneOfSetting({
-  values: ["keep", "disable"] as const,
+  values: Object.values(ProviderDefaultRoute),
   default: "keep",
   fix: 'use "keep" to answer on the provider address too, "disable" to use only the tunnel',
 });
@@ -144,16 +154,36 @@ export const MX_PRIORITY = integerSetting({
   fix: "use 10 (lower is preferred)",
 });
 
+/** How the zone's SPF record ends; a named choice (a const object and its union), so that other Pulumi languages get it as an enum. */
+export const SpfAll = {
+  /** `-all`: mail from anywhere else fails SPF. */
+  Fail: "-all",
+  /** `~all`: mail from anywhere else soft-fails (while migrating). */
+  SoftFail: "~all",
+} as const;
+/** One of {@link SpfAll}'s values. */
+export type SpfAll = (typeof SpfAll)[keyof typeof SpfAll];
+
 /** How the zone's SPF record ends. */
 export const SPF_ALL = oneOfSetting({
-  values: ["-all", "~all"] as const,
+  values: Object.values(SpfAll),
   default: "-all",
   fix: 'use "-all" (or "~all" while migrating); anything else lets any host send as the domain',
 });
 
+/** What SPF authorizes for IPv6; a named choice (a const object and its union), so that other Pulumi languages get it as an enum. */
+export const SpfAuthorize = {
+  /** The whole dedicated /64. */
+  Prefix: "prefix",
+  /** Only the SMTP address (a /128). */
+  Address: "address",
+} as const;
+/** One of {@link SpfAuthorize}'s values. */
+export type SpfAuthorize = (typeof SpfAuthorize)[keyof typeof SpfAuthorize];
+
 /** What SPF authorizes for IPv6: the whole dedicated /64, or only the SMTP address. */
 export const SPF_AUTHORIZE = oneOfSetting({
-  values: ["prefix", "address"] as const,
+  values: Object.values(SpfAuthorize),
   default: "prefix",
   fix: 'use "prefix" to authorize the dedicated /64, "address" for the SMTP address alone',
 });

@@ -2,16 +2,27 @@ import { containingIpv6Prefix } from "./ip-prefix";
 
 /**
  * Where a host's IPv6 prefix comes from. Blocklists judge a /64 as one sender, so what matters for mail is
- * whether anybody else can send from the same /64.
+ * whether anybody else can send from the same /64. A named choice (a const object and its union), so that
+ * other Pulumi languages get it as an enum.
  */
-export type PrefixSource =
-  | "he-routed-64"
-  | "he-routed-48"
-  | "hetzner-server-64"
-  | "declared-dedicated"
-  | "digitalocean-native"
-  | "he-link-64"
-  | "unknown";
+export const PrefixSource = {
+  /** A Hurricane Electric tunnel's routed /64. */
+  HeRouted64: "he-routed-64",
+  /** A /64 of a Hurricane Electric tunnel's routed /48. */
+  HeRouted48: "he-routed-48",
+  /** A Hetzner Cloud server's own /64. */
+  HetznerServer64: "hetzner-server-64",
+  /** A /64 the user declares routed to this host alone. */
+  DeclaredDedicated: "declared-dedicated",
+  /** A droplet's /124 of a /64 DigitalOcean shares between customers. */
+  DigitaloceanNative: "digitalocean-native",
+  /** A tunnel's link /64 (no rDNS). */
+  HeLink64: "he-link-64",
+  /** Not known. */
+  Unknown: "unknown",
+} as const;
+/** One of {@link PrefixSource}'s values. */
+export type PrefixSource = (typeof PrefixSource)[keyof typeof PrefixSource];
 
 /** Whether a prefix is the stack's own, and why. */
 export interface Ownership {

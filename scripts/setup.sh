@@ -2,7 +2,8 @@
 # Installs everything the tests and the main job need on a fresh Debian machine: the system packages
 # (qemu and mmdebstrap for the lab, shellcheck and nftables for the host-config tests), the npm
 # dependencies from the committed lockfile (no install scripts run), the Pulumi engine built from Go
-# modules, and the lab's two VM images (full and bare). Idempotent: what is already there is kept.
+# modules, the lab's two VM images (full and bare), and the pinned Python packages of the Python consumer
+# program (scripts/python-wheels.sh). Idempotent: what is already there is kept.
 #
 # The engine and the lab images do not depend on each other, so they are made at the same time: the engine
 # is Go compiling (CPU), the images are mmdebstrap (downloads, dpkg, disk). Each writes its own log, in
@@ -16,6 +17,10 @@ need=()
 for pair in shellcheck:shellcheck nft:nftables ip:iproute2 ping:iputils-ping nc:netcat-openbsd; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
+# The Python consumer program's virtualenv (Debian splits venv's pip bootstrap into python3-venv).
+if [ "${IPV6_MAIL_SKIP_LAB:-0}" != 1 ] && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  need+=(python3-venv)
+fi
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -61,5 +66,7 @@ if [ "${IPV6_MAIL_SKIP_LAB:-0}" != 1 ]; then
     echo "setup: ERROR: ${failed[*]} failed (logs in $logs)" >&2
     exit 1
   fi
+  echo "setup: the Python SDK's packages (pinned, from PyPI)"
+  bash scripts/python-wheels.sh
 fi
 echo "setup: done in ${SECONDS} s"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: build, lint and format checks, then the unit, policy and consumer tests, the PR
-# pipeline on the production stacks (real previews, scripts/pr-pipeline.sh), the lab tests and the main job.
+# pipeline on the production stacks (real previews, scripts/pr-pipeline.sh), the Python and YAML consumer
+# programs on the real engine against the lab, the lab tests and the main job.
 # Each stage prints node's own test summary; the last line adds them up as "N passed, N failed".
 # Set IPV6_MAIL_SKIP_LAB=1 to leave out the stages that need the lab VM or the engine (they then say so).
 set -uo pipefail
@@ -48,7 +49,10 @@ if [ "${IPV6_MAIL_SKIP_LAB:-0}" = 1 ]; then
   log "lab and engine tests: skipped (IPV6_MAIL_SKIP_LAB=1)"
 else
   run_node_tests "PR pipeline: real previews of do-prod and hetzner-prod, offline, pack, SARIF validated" 1 \
-    dist/tests/engine
+    dist/tests/engine/pr-pipeline.test.js
+  run_node_tests "Python and YAML consumers: pulumi package add, real pulumi up against the lab, pack, destroy" 1 \
+    dist/tests/engine/other-languages.test.js
+  LAB_INSTANCE=other-languages bash lab/lab.sh stop >/dev/null 2>&1 || true
   run_node_tests "lab tests (real kernel; faults, bare image install and destroy through the real engine)" 1 dist/tests/lab
   run_check "main job: real pulumi up of the lab stack, FCrDNS, delivery, policy pipeline" \
     env LAB_INSTANCE=ci-demo bash scripts/demo.sh --destroy

@@ -1,4 +1,4 @@
-import { SPF_ALL, SPF_AUTHORIZE } from "../../net";
+import { SpfAll, SpfAuthorize } from "../../net";
 
 /**
  * The DNS policy a user sets for a mail host: how SPF reads, whether the zone's MX points here, the TTLs.
@@ -9,11 +9,11 @@ import { SPF_ALL, SPF_AUTHORIZE } from "../../net";
  */
 export interface MailDnsSettings {
   /** `prefix` (default) authorizes the whole /64 in SPF, `address` only the SMTP address. */
-  spfAuthorize?: "prefix" | "address";
+  spfAuthorize?: SpfAuthorize;
   /** Extra SPF mechanisms, e.g. `include:` of a relay. */
   spfMechanisms?: string[];
   /** `-all` (default) or `~all`. */
-  spfAll?: "-all" | "~all";
+  spfAll?: SpfAll;
   /** Point the zone's MX at this host (default true). */
   mx?: boolean;
   /** MX preference (default 10; lower is preferred). */
@@ -40,16 +40,6 @@ const EVERY_SETTING_LISTED: Exclude<keyof MailDnsSettings, (typeof MAIL_DNS_SETT
   ? true
   : never = true;
 void EVERY_SETTING_LISTED;
-
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-// The literal unions above are spelled out for the schema of other Pulumi languages; they must be exactly the
-// values the declarations accept.
-const LITERALS_MATCH_DECLARATIONS: Same<
-  NonNullable<MailDnsSettings["spfAll"]>,
-  (typeof SPF_ALL.values)[number]
-> &
-  Same<NonNullable<MailDnsSettings["spfAuthorize"]>, (typeof SPF_AUTHORIZE.values)[number]> = true;
-void LITERALS_MATCH_DECLARATIONS;
 
 /** Whether a field name of MailDns's arguments is one of the settings. */
 export function isMailDnsSetting(field: string): field is (typeof MAIL_DNS_SETTINGS)[number] {

@@ -8,10 +8,11 @@ import { types } from "@pulumi/command";
 
 const TYPE = "ipv6-mail:index:DigitalOceanHost";
 
-/** Arguments of {@link DigitalOceanHost}. */
-export interface DigitalOceanHostArgs {
-  /** The host's FQDN; used as the droplet name so DigitalOcean sets the IPv4 PTR. */
-  hostName: string;
+/**
+ * The droplet's own settings: what {@link DigitalOceanHostArgs} has beyond the name and the access rules, and
+ * what MailServer's `digitalocean` takes (MailServer gives the name and the rules itself).
+ */
+export interface DigitalOceanHostSettings {
   /** Default `fra1`. */
   region?: pulumi.Input<string>;
   /** Default `s-1vcpu-1gb`. */
@@ -22,9 +23,16 @@ export interface DigitalOceanHostArgs {
   sshKeys: pulumi.Input<string>[];
   /** The private key matching one of `sshKeys`, for the remote commands (secret). */
   sshPrivateKey: pulumi.Input<string>;
+  /** Droplet tags. */
+  tags?: pulumi.Input<string>[];
+}
+
+/** Arguments of {@link DigitalOceanHost}. */
+export interface DigitalOceanHostArgs extends DigitalOceanHostSettings {
+  /** The host's FQDN; used as the droplet name so DigitalOcean sets the IPv4 PTR. */
+  hostName: string;
   /** Who may SSH in, and which mail ports are open, for the cloud firewall (IPv4 and IPv6 rules). */
   access: AccessArgs;
-  tags?: pulumi.Input<string>[];
 }
 
 /**

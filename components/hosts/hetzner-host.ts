@@ -8,10 +8,11 @@ import { ConfigProblem, ConfigProblems, PrefixSource } from "../../net";
 
 const TYPE = "ipv6-mail:index:HetznerHost";
 
-/** Arguments of {@link HetznerHost}. */
-export interface HetznerHostArgs {
-  /** The host's FQDN: the server name and the IPv4 reverse DNS name. */
-  hostName: string;
+/**
+ * The server's own settings: what {@link HetznerHostArgs} has beyond the name and the access rules, and what
+ * MailServer's `hetzner` takes (MailServer gives the name and the rules itself).
+ */
+export interface HetznerHostSettings {
   /** Default `cx22`. */
   serverType?: pulumi.Input<string>;
   /** Default `debian-12`. */
@@ -22,8 +23,16 @@ export interface HetznerHostArgs {
   sshKeys: pulumi.Input<string>[];
   /** The private key matching one of `sshKeys`, for the remote commands (secret). */
   sshPrivateKey: pulumi.Input<string>;
-  access: AccessArgs;
+  /** Server labels. */
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Arguments of {@link HetznerHost}. */
+export interface HetznerHostArgs extends HetznerHostSettings {
+  /** The host's FQDN: the server name and the IPv4 reverse DNS name. */
+  hostName: string;
+  /** Who may SSH in, and which mail ports are open, for the cloud firewall (IPv4 and IPv6 rules). */
+  access: AccessArgs;
 }
 
 /**

@@ -1,7 +1,19 @@
 import { checkSetting, ConfigProblem, DOCKER_IPV6_SUBNET } from "../../net";
 
-/** The mail transfer agents whose outbound source address this package pins. */
-export type MtaKind = "postfix" | "exim" | "docker-mailserver";
+/**
+ * The mail transfer agents whose outbound source address this package pins; a named choice (a const object
+ * and its union), so that other Pulumi languages get it as an enum.
+ */
+export const MtaKind = {
+  /** Postfix (`smtp_bind_address6`). */
+  Postfix: "postfix",
+  /** Exim (`interface = <; v4 ; v6`). */
+  Exim: "exim",
+  /** docker-mailserver (Postfix in a container, Docker's `daemon.json` with ip6tables). */
+  DockerMailserver: "docker-mailserver",
+} as const;
+/** One of {@link MtaKind}'s values. */
+export type MtaKind = (typeof MtaKind)[keyof typeof MtaKind];
 
 /** Which MTA runs on the host and how it is bound. */
 export interface MtaSettings {
@@ -13,7 +25,7 @@ export interface MtaSettings {
   dockerIpv6Subnet?: string;
 }
 
-const KINDS: readonly MtaKind[] = ["postfix", "exim", "docker-mailserver"];
+const KINDS: readonly MtaKind[] = Object.values(MtaKind);
 
 /** Checks MTA settings; fields are prefixed with `fieldPrefix` (e.g. `mta.`). */
 export function checkMtaSettings(settings: MtaSettings | undefined, fieldPrefix: string): ConfigProblem[] {

@@ -16,6 +16,7 @@ import {
   parseIpv6Prefix,
   PrefixSource,
   PROVIDER_DEFAULT_ROUTE,
+  ProviderDefaultRoute,
   PROVIDER_INTERFACE_NAME,
   serviceAddress,
   settingValue,
@@ -57,7 +58,7 @@ export interface HeTunnelSettings {
    * What happens to the provider's RA-learned IPv6 default route: `keep` (default) keeps it for answers
    * from the provider address while new connections leave through the tunnel; `disable` stops accepting it.
    */
-  providerDefaultRoute?: "keep" | "disable";
+  providerDefaultRoute?: ProviderDefaultRoute;
   /** The provider-facing interface (default `eth0`). */
   providerInterface?: string;
   /**
@@ -88,7 +89,7 @@ export interface ResolvedTunnel {
   readonly subnetIndex?: number;
   readonly mtu: number;
   readonly interfaceName: string;
-  readonly providerDefaultRoute: "keep" | "disable";
+  readonly providerDefaultRoute: ProviderDefaultRoute;
   readonly providerInterface: string;
   readonly providerPrefix?: string;
   readonly updateUrl: string;

@@ -5,7 +5,8 @@
 # hash of packages.txt, every file under lab/image, lab/topology.json, the Debian release and the flavour.
 #   build-image.sh [--force]
 # Output: image/root.ext4, image/vmlinuz, image/initrd.img, image/build.json (key, timings, sizes).
-# LAB_FLAVOUR=full (default) also installs mail-host-packages.txt. LAB_FLAVOUR=bare leaves them out, like a
+# LAB_FLAVOUR=full (default) also installs mail-host-packages.txt and receiver-packages.txt (the strict
+# receiving MTA of the internet namespace). LAB_FLAVOUR=bare leaves them out, like a
 # fresh cloud image, and carries them instead as a local package repository (local-repo.sh: apt-get download
 # of them and their missing dependencies, indexed with dpkg-scanpackages) that the VM serves from the provider
 # namespace; its output goes to $LAB_BUILD_DIR/image-bare. Downloaded packages are cached in
@@ -85,7 +86,8 @@ package_list() { sed 's/#.*//' "$@" | tr -s ' \t\n' '\n' | grep .; }
 mail_host_packages=$(package_list "$here/mail-host-packages.txt" | paste -sd' ' -)
 repo_hook=()
 if [ "$flavour" = full ]; then
-  packages=$(package_list "$here/packages.txt" "$here/mail-host-packages.txt" | paste -sd, -)
+  packages=$(package_list "$here/packages.txt" "$here/mail-host-packages.txt" "$here/receiver-packages.txt" |
+    paste -sd, -)
 else
   packages=$(package_list "$here/packages.txt" | paste -sd, -)
   mkdir -p "$build/repo-debs"

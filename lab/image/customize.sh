@@ -101,6 +101,12 @@ if [ "$flavour" = full ]; then
   # Postfix's integrity check once, here (it creates the queue directories the package leaves to the first
   # start), so that every boot may start Postfix with its quick-start marker (postfix@.service.d).
   in_root postfix check
+  # OpenDKIM and OpenDMARC are installed for the strict receiver (its own instances in the internet
+  # namespace) and OpenDKIM for the DKIM section of the host scripts: the mail host's own units start off,
+  # as on a host where the packages are installed but not set up.
+  in_root systemctl disable -q opendkim.service opendmarc.service
+  # The strict receiving MTA of the internet namespace (a second Postfix instance, OpenDKIM, OpenDMARC).
+  "$here/receiver-conf.sh" "$root"
 else
   # A fresh cloud image: no MTA. Postfix comes from the lab repository when a host script installs it, and
   # then starts as Debian starts it (no quick-start marker: the image never ran its integrity check).
@@ -131,7 +137,11 @@ python3 "$root/usr/local/lib/lab/dns-zones.py" base --dir "$root/var/lib/lab/dns
 # modules behind them, utmp, network units generated from the kernel command line.
 in_root systemctl enable -q systemd-networkd.service lab-topology.service lab-radvd.service \
   lab-dns.service lab-mx.service
-[ "$flavour" = full ] || in_root systemctl enable -q lab-repo.service
+if [ "$flavour" = full ]; then
+  in_root systemctl enable -q lab-receiver.service
+else
+  in_root systemctl enable -q lab-repo.service
+fi
 in_root systemctl mask -q radvd.service nsd.service apt-daily.timer apt-daily-upgrade.timer \
   e2scrub_all.timer e2scrub_reap.service fstrim.timer dpkg-db-backup.timer logrotate.timer \
   man-db.timer getty@tty1.service serial-getty@ttyS0.service modprobe@drm.service \

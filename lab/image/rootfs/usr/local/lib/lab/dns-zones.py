@@ -10,7 +10,8 @@ Subcommands (all take --dir, the state directory holding zones.list, zones/ and 
   records --ns NAME ZONE...   records JSON on stdin
   zone ZONE                   a complete zone file on stdin
   unload ZONE
-  base --topology FILE --ns NAME   the remote mail domain of the topology (MX, its AAAA, the name server)
+  base --topology FILE --ns NAME   the zones of the topology: the remote mail domain, the strict receiver's
+                                   domain, the DNSBL and the documentation range's reverse zone
   write-conf --listen ADDR...      nsd.conf serving every zone in zones.list
 """
 import argparse
@@ -140,6 +141,64 @@ def plan_to_zones(plan, zones: list, ns: str) -> dict:
     return {z: zone_text(z, ns, recs) for z, recs in per_zone.items()}
 
 
+def dnsbl_records(zone: str, prefix: str, answer: str, reason: str) -> list:
+    """An RFC 5782 DNSBL listing a whole IPv6 prefix (a multiple of 4 bits long, e.g. a /64).
+
+    A client is looked up as its 32 nibbles, least significant first, under the list's zone; a wildcard
+    below the prefix's own nibbles answers for every address in it, which is how lists that work by /64
+    answer. RFC 5782 section 5's test entries are there too: ::ffff:7f00:2 (and 127.0.0.2) listed,
+    ::ffff:7f00:1 (and 127.0.0.1) not.
+    """
+    net = ipaddress.IPv6Network(prefix)
+    if net.prefixlen % 4:
+        raise PlanError(f"DNSBL prefix {prefix} is not a whole number of nibbles long")
+    # reverse_pointer is the address's 32 nibbles (least significant first) + ".ip6.arpa".
+    nibbles = net.network_address.reverse_pointer.split(".")[:32]
+    listed = ".".join(nibbles[32 - net.prefixlen // 4 :])
+    test_entry = ".".join(ipaddress.IPv6Address("::ffff:7f00:2").reverse_pointer.split(".")[:32])
+    records = []
+    for owner_name, text in (
+        (f"*.{listed}.{zone}", reason),
+        (f"{test_entry}.{zone}", "RFC 5782 test entry"),
+        (f"2.0.0.127.{zone}", "RFC 5782 test entry"),
+    ):
+        records.append({"type": "A", "name": owner_name, "content": answer, "ttl": 300})
+        records.append({"type": "TXT", "name": owner_name, "content": text, "ttl": 300})
+    return records
+
+
+def base_zones(topology: dict, ns: str) -> dict:
+    """The zones the lab's DNS serves from the start (zone -> text).
+
+    The remote mail domain (MX to the sink), the strict receiver's domain (its MX), the DNSBL, and an
+    empty reverse zone covering the lab's documentation range: a sender without a PTR gets NXDOMAIN, as on
+    the internet, rather than REFUSED (which a receiver treats as a temporary error). The reverse zones a
+    stack loads are more specific and win inside their prefix.
+    """
+    t = topology["internet"]
+    domain = t["mx"]["domain"]
+    plan = [
+        {"type": "MX", "name": domain, "content": f"10 {t['mx']['name']}", "ttl": 300},
+        {"type": "AAAA", "name": t["mx"]["name"], "content": t["mx"]["ipv6"], "ttl": 300},
+        {"type": "AAAA", "name": t["dns"]["name"], "content": t["dns"]["ipv6"], "ttl": 300},
+        {"type": "A", "name": t["dns"]["name"], "content": t["dns"]["ipv4"], "ttl": 300},
+    ]
+    zones = plan_to_zones(plan, [domain], ns)
+    strict = t["strictMx"]
+    strict_plan = [
+        {"type": "MX", "name": strict["domain"], "content": f"10 {strict['name']}", "ttl": 300},
+        {"type": "AAAA", "name": strict["name"], "content": strict["ipv6"], "ttl": 300},
+    ]
+    zones.update(plan_to_zones(strict_plan, [strict["domain"]], ns))
+    dnsbl = t["dnsbl"]
+    listed = dnsbl_records(
+        dnsbl["zone"], topology["provider"]["sharedPrefix"], dnsbl["listedAnswer"], dnsbl["reason"]
+    )
+    zones.update(plan_to_zones(listed, [dnsbl["zone"]], ns))
+    zones.update(plan_to_zones([], [t["dns"]["reverseZone"]], ns))
+    return zones
+
+
 def read_list(d: str) -> list:
     path = os.path.join(d, "zones.list")
     if not os.path.exists(path):
@@ -200,15 +259,8 @@ def main() -> None:
                 pass
         elif a.command == "base":
             with open(a.topology, encoding="utf-8") as f:
-                t = json.load(f)["internet"]
-            domain = t["mx"]["domain"]
-            plan = [
-                {"type": "MX", "name": domain, "content": f"10 {t['mx']['name']}", "ttl": 300},
-                {"type": "AAAA", "name": t["mx"]["name"], "content": t["mx"]["ipv6"], "ttl": 300},
-                {"type": "AAAA", "name": t["dns"]["name"], "content": t["dns"]["ipv6"], "ttl": 300},
-                {"type": "A", "name": t["dns"]["name"], "content": t["dns"]["ipv4"], "ttl": 300},
-            ]
-            store(a.dir, plan_to_zones(plan, [domain], a.ns))
+                topology = json.load(f)
+            store(a.dir, base_zones(topology, a.ns))
         elif a.command == "write-conf":
             conf = [
                 "# Written by lab-ctl; serves every zone in zones.list.",

@@ -130,6 +130,7 @@ async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=25)
     ap.add_argument("--hostname", default="mx.example.net")
+    ap.add_argument("--ipv6", required=True, help="the MX's IPv6 address (topology internet.mx.ipv6)")
     ap.add_argument("--log", default="/var/lib/lab/mx/deliveries.jsonl")
     args = ap.parse_args()
 
@@ -141,15 +142,18 @@ async def main():
         finally:
             writer.close()
 
-    # One dual-stack socket on [::] so IPv4 senders are accepted (and logged) too.
-    sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    sock.bind(("::", args.port))
-    server = await asyncio.start_server(handle, sock=sock)
-    print(f"smtp sink listening on [::]:{args.port}", flush=True)
-    async with server:
-        await server.serve_forever()
+    # IPv6 on the MX's own address only (the strict receiver listens on another address of the same
+    # namespace, port 25 too), IPv4 on every address, so IPv4 senders are accepted (and logged) as well.
+    v6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    v6.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    v6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    v6.bind((args.ipv6, args.port))
+    v4 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    v4.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    v4.bind(("0.0.0.0", args.port))
+    servers = [await asyncio.start_server(handle, sock=sock) for sock in (v6, v4)]
+    print(f"smtp sink listening on [{args.ipv6}]:{args.port} and 0.0.0.0:{args.port}", flush=True)
+    await asyncio.gather(*(server.serve_forever() for server in servers))
 
 
 if __name__ == "__main__":
