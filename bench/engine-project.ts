@@ -1,6 +1,10 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { engineEnv, EngineUnavailable, lastLines } from "../lab-driver/engine-env";
 import { type CliRun, LabStack, type StateResource } from "../lab-driver/lab-stack";
 import { LabVm } from "../lab-driver/lab-vm";
+import type { ProbeRole, ProbeSample } from "./node-cpu-probe";
 import type { ExecResult } from "../lab-driver/local-command";
 
 export { EngineUnavailable };
@@ -30,7 +34,8 @@ export class EngineProject {
   /** Builds or finds the engine, boots the lab instance and creates the stack; throws {@link EngineUnavailable}. */
   static async open(instance: string, log: (line: string) => void): Promise<EngineProject> {
     log("engine: scripts/pulumi-engine.sh --env");
-    const env = await engineEnv();
+    const engine = await engineEnv();
+    const env = { ...engine, ...cpuProbeEnv(engine.NODE_OPTIONS) };
     log(`engine: starting lab instance ${instance}`);
     let vm: LabVm;
     try {
@@ -64,8 +69,35 @@ export class EngineProject {
   /** Removes the temporary project and stops the lab instance. */
   async close(): Promise<void> {
     this.labStack.close();
+    rmSync(CPU_PROBE_DIR, { recursive: true, force: true });
     await this.vm.stop();
   }
+}
+
+/** Where the Node processes of the CLI runs record their CPU time (see `node-cpu-probe.ts`). */
+export const CPU_PROBE_DIR = path.join(os.tmpdir(), `ipv6-mail-bench-cpu-${process.pid}`);
+
+/** The engine's environment additions that load `node-cpu-probe.ts` into its Node processes. */
+function cpuProbeEnv(nodeOptions: string | undefined): NodeJS.ProcessEnv {
+  const probe = path.join(__dirname, "node-cpu-probe.js");
+  const options = [nodeOptions, `--require ${probe}`].filter(Boolean).join(" ");
+  return { NODE_OPTIONS: options, BENCH_CPU_PROBE_DIR: CPU_PROBE_DIR };
+}
+
+/**
+ * The CPU time of the Node processes (the Pulumi program, the policy pack's analyzer) of the CLI runs since the
+ * last call, by role; the Go processes (CLI, language host, plugins) are not in it.
+ */
+export function takeNodeCpu(): Record<ProbeRole, number> {
+  const used: Record<ProbeRole, number> = { analyzer: 0, program: 0 };
+  mkdirSync(CPU_PROBE_DIR, { recursive: true });
+  for (const name of readdirSync(CPU_PROBE_DIR).filter((n) => n.endsWith(".json"))) {
+    const file = path.join(CPU_PROBE_DIR, name);
+    const sample = JSON.parse(readFileSync(file, "utf8")) as ProbeSample;
+    used[sample.role] += sample.cpuMs;
+    rmSync(file);
+  }
+  return used;
 }
 
 /** A failed CLI call as one line for a "not measured" reason. */

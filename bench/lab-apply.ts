@@ -46,7 +46,72 @@ export type LabApplyResult =
       readonly stateDifferences: string[];
       /** Configuration files the second update rewrote (modification time changed). */
       readonly filesTouchedByNoop: string[];
+      /** Where a no-op update's time goes, from the engine's log of a third update; undefined when unreadable. */
+      readonly noopPhases?: NoopPhase[];
     };
+
+/** One phase of a no-op `pulumi up`, in wall ms. */
+export interface NoopPhase {
+  readonly phase: string;
+  readonly ms: number;
+}
+
+/** The engine's log lines (JSON with `time` and `msg`, 3.248's wording) that end each phase of an update. */
+const PHASE_ENDS: readonly [phase: string, message: RegExp][] = [
+  ["CLI start", /^newPlugin\(\): Launching plugin 'nodejs'/],
+  ["language host: runtime metadata, required plugins", /^langhost\[nodejs\]\.Run\(.* executing$/],
+  [
+    "Node and the Pulumi runtime starting",
+    /^ResourceMonitor\.RegisterResource received: t=pulumi:pulumi:Stack/,
+  ],
+  [
+    "the program loading (`@pulumi/pulumi`, the package) to its first component",
+    /^ResourceMonitor\.RegisterResource received: t=(?!pulumi:pulumi:Stack)/,
+  ],
+  [
+    "registrations, the command plugin, its diffs",
+    /^deploymentExecutor\.Execute\(\.\.\.\): step executor has completed/,
+  ],
+];
+
+/**
+ * A no-op `pulumi up` with the engine's log on (`--logflow -v=9`), cut into phases at the first log line
+ * that ends each: what the CLI, the language host, Node, the program and the provider each take. The log
+ * slows the update a little; the phases are for where the time goes, not for the goal.
+ */
+async function noopPhases(project: EngineProject): Promise<NoopPhase[] | undefined> {
+  const start = Date.now();
+  const r = await project.pulumi([
+    "up",
+    "--yes",
+    "--skip-preview",
+    "--stack",
+    project.stack,
+    "--logtostderr",
+    "--logflow",
+    "-v=9",
+  ]);
+  const end = Date.now();
+  if (r.code !== 0) throw new Error(cliFailure("pulumi up (traced no-op)", r));
+  const times: number[] = [];
+  for (const line of r.stderr.split("\n")) {
+    if (times.length === PHASE_ENDS.length) break;
+    let entry: { time?: string; msg?: string };
+    try {
+      entry = JSON.parse(line) as { time?: string; msg?: string };
+    } catch {
+      continue;
+    }
+    if (entry.time && entry.msg && PHASE_ENDS[times.length][1].test(entry.msg))
+      times.push(Date.parse(entry.time));
+  }
+  if (times.length < PHASE_ENDS.length) return undefined;
+  const bounds = [start, ...times, end];
+  return [...PHASE_ENDS.map(([phase]) => phase), "state and shutdown"].map((phase, i) => ({
+    phase,
+    ms: Math.max(0, bounds[i + 1] - bounds[i]),
+  }));
+}
 
 /** The journal cursor now, read over the lab's shared (already authenticated) connection. */
 async function cursor(vm: LabVm): Promise<string> {
@@ -181,6 +246,7 @@ export async function runLabApply(
     log(
       `lab: re-applied with ${again.sshSessions} SSH sessions in ${Math.round(again.wallMs)} ms (goal for a no-op: < 5000 ms)`,
     );
+    const phases = await noopPhases(project);
     const stateDifferences = Object.keys(afterFirst).filter(
       (k) => k !== "mtimes" && afterFirst[k] !== afterAgain[k],
     );
@@ -200,6 +266,7 @@ export async function runLabApply(
       stateUnchanged: stateDifferences.length === 0,
       stateDifferences,
       filesTouchedByNoop,
+      noopPhases: phases,
     };
   } catch (err) {
     return { measured: false, reason: (err as Error).message.slice(0, 1200) };

@@ -4,8 +4,10 @@
  *
  * Items: 1 program evaluation (100 and 500 MailServers against the raw baseline), 2 policy evaluation (the
  * pack at 1,000 / 10,000 / 50,000 resources against a pass-through policy), 3 prefix planning, and with flags:
- *   --lab            also item 4: `pulumi up` of the lab stack, twice, on a lab VM of its own (minutes)
- *   --engine         also item 5: `pulumi preview` of the lab stack with and without the pack
+ *   --lab            also item 4: `pulumi up` of the lab stack (create, then twice with nothing to change, the
+ *                    second with the engine's log on for its phases) against its floor, on a lab VM of its own
+ *   --engine         also item 5: `pulumi preview` of the lab stack without a policy pack, with bench/empty-pack
+ *                    (the pack's analyzer serving no rules) and with the pack
  *                    (both use the engine scripts/pulumi-engine.sh builds, and boot one lab VM between them,
  *                    the lab instance $LAB_INSTANCE, default "bench"; item 4's floor runs on "<that>-floor")
  *   --only=1,3       run only these items (4 and 5 still need --lab / --engine)
@@ -15,7 +17,7 @@
  *   --no-markdown    write the JSON only
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { EnginePreviewResult, measurePreviews, PreviewSet } from "./engine-preview";
@@ -23,7 +25,7 @@ import { EngineProject } from "./engine-project";
 import { LabApplyResult, runLabApply } from "./lab-apply";
 import { REPO_ROOT, runWorker } from "./child-process";
 import { machineInfo } from "./machine";
-import { extractAnalysis, renderMarkdown } from "./markdown-report";
+import { renderMarkdown } from "./markdown-report";
 import { runPolicyEvaluation } from "./policy-evaluation";
 import { runPrefixPlanning } from "./prefix-planning";
 import { runProgramEvaluation } from "./program-evaluation";
@@ -107,13 +109,12 @@ async function runEngineItems(
   }
   try {
     const sets: PreviewSet[] = [];
-    const policyPack = path.join(root, "policies");
     const labPolicyConfig = path.join(root, "stacks", "policy-config.lab.json");
     const policyConfig = existsSync(labPolicyConfig) ? labPolicyConfig : undefined;
     let previewFailure: string | undefined;
     if (wantEngine) {
       try {
-        sets.push(await measurePreviews(project, "empty", repetitions, log, policyPack, policyConfig));
+        sets.push(await measurePreviews(project, "empty", repetitions, log, policyConfig));
       } catch (err) {
         previewFailure = (err as Error).message;
       }
@@ -121,7 +122,7 @@ async function runEngineItems(
     if (wantLab) labApply = await runLabApply(project, log);
     if (wantEngine && previewFailure === undefined && labApply.measured) {
       try {
-        sets.push(await measurePreviews(project, "deployed", repetitions, log, policyPack, policyConfig));
+        sets.push(await measurePreviews(project, "deployed", repetitions, log, policyConfig));
       } catch (err) {
         previewFailure = (err as Error).message;
       }
@@ -215,8 +216,7 @@ async function main(): Promise<void> {
   log(`results: ${path.relative(root, file)}`);
   if (flags.markdown) {
     const target = path.join(root, "BENCHMARKS.md");
-    const previous = existsSync(target) ? extractAnalysis(readFileSync(target, "utf8")) : undefined;
-    writeFileSync(target, renderMarkdown(results, path.relative(root, file), previous));
+    writeFileSync(target, renderMarkdown(results, path.relative(root, file)));
     log("wrote BENCHMARKS.md");
   }
 }
