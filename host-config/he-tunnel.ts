@@ -87,8 +87,11 @@ function nibbles(prefixText: string): string {
   return `${prefix.first.toString(16).padStart(32, "0")} ${prefix.length}`;
 }
 
-/** Asserts what the component checked (net's declarations) and returns the name and MTU in effect. */
-function checkSpec(spec: TunnelSpec): { name: string; mtu: number } {
+/**
+ * Asserts what the component checked (net's declarations) and returns the interface name and MTU in effect.
+ * Exported so every operating system's tunnel renderer asserts the same spec the same way.
+ */
+export function checkTunnelSpec(spec: TunnelSpec): { name: string; mtu: number } {
   const name = settingValue(TUNNEL_INTERFACE_NAME, spec.interfaceName, "host-config tunnel: interfaceName");
   const mtu = settingValue(TUNNEL_MTU, spec.mtu, "host-config tunnel: mtu");
   if (spec.providerInterface !== undefined) {
@@ -111,7 +114,7 @@ function checkSpec(spec: TunnelSpec): { name: string; mtu: number } {
 }
 
 function plan(spec: TunnelSpec): TunnelPlan {
-  const { name, mtu } = checkSpec(spec);
+  const { name, mtu } = checkTunnelSpec(spec);
   const linkPrefix = containingIpv6Prefix(spec.linkClientAddress, 64).text;
   const netdevPath = `${NETWORK_DIR}/60-ipv6-mail-${name}.netdev`;
   const networkPath = `${NETWORK_DIR}/60-ipv6-mail-${name}.network`;

@@ -17,3 +17,6 @@ export * from "./native-address";
 export * from "./host-packages";
 export * from "./host-state";
 export * from "./mail-host-scripts";
+export * from "./freebsd-tunnel";
+export * from "./freebsd-pf";
+export * from "./freebsd-postfix";
