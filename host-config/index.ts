@@ -20,3 +20,4 @@ export * from "./mail-host-scripts";
 export * from "./freebsd-tunnel";
 export * from "./freebsd-pf";
 export * from "./freebsd-postfix";
+export * from "./freebsd-mail-host";

@@ -8,8 +8,12 @@ import {
   FirewallSpec,
   firewallFacts,
   FREEBSD_PF_ADMIN_TABLE,
+  FREEBSD_PF_CONF_PATH,
+  FREEBSD_POSTFIX_MAIN_CF,
+  FREEBSD_RC_CONF_PATH,
   postfixSettings,
   PostfixSpec,
+  renderFreebsdMailHost,
   renderFreebsdPfConf,
   renderFreebsdPostfix,
   renderFreebsdTunnelRcConf,
@@ -256,4 +260,49 @@ describe("FreeBSD Postfix binding", () => {
       }
     });
   }
+});
+
+describe("FreeBSD mail host files", () => {
+  const postfix: PostfixSpec = { smtpAddress: SEED_004.smtpAddress, hostName: "z.peek.ru" };
+
+  it("renders rc.conf.local (sh syntax), pf.conf and main.cf, all naming the same mail address", () => {
+    const host = renderFreebsdMailHost({ tunnel: SEED_004, firewall: FIREWALL, postfix });
+    assert.deepEqual(
+      Object.keys(host.files).sort(),
+      [FREEBSD_PF_CONF_PATH, FREEBSD_RC_CONF_PATH, FREEBSD_POSTFIX_MAIN_CF].sort(),
+    );
+    const rc = host.files[FREEBSD_RC_CONF_PATH];
+    const check = sh(["-n"], rc);
+    assert.equal(check.status, 0, check.stderr);
+    const vars = rcVariables(rc);
+    assert.equal(vars.pf_enable, "YES");
+    assert.equal(vars.pf_rules, FREEBSD_PF_CONF_PATH);
+    assert.equal(vars.postfix_enable, "YES");
+    assert.equal(vars.ipv6_defaultrouter, "-iface gif0");
+    assert.equal(vars.ifconfig_gif0_alias0, `inet6 ${SEED_004.smtpAddress} prefixlen 128`);
+    assert.match(
+      host.files[FREEBSD_POSTFIX_MAIN_CF],
+      new RegExp(`^smtp_bind_address6 = ${SEED_004.smtpAddress}$`, "m"),
+    );
+    assert.equal(host.files[FREEBSD_PF_CONF_PATH], renderFreebsdPfConf(FIREWALL));
+    assert.equal(host.postfixCommand, renderFreebsdPostfix(postfix).command);
+  });
+
+  it("a native host (no tunnel, no Postfix) gets pf only", () => {
+    const host = renderFreebsdMailHost({ firewall: { allowedTcpPorts: [25], adminSources: [] } });
+    assert.deepEqual(Object.keys(host.files).sort(), [FREEBSD_PF_CONF_PATH, FREEBSD_RC_CONF_PATH].sort());
+    const vars = rcVariables(host.files[FREEBSD_RC_CONF_PATH]);
+    assert.equal(vars.pf_enable, "YES");
+    assert.equal(vars.postfix_enable, undefined);
+    assert.ok(!Object.keys(vars).some((k) => k.includes("gif")), "no tunnel lines");
+    assert.equal(host.postfixCommand, undefined);
+  });
+
+  it("refuses a firewall guarding another tunnel interface than the tunnel's gif", () => {
+    assert.throws(
+      () =>
+        renderFreebsdMailHost({ tunnel: SEED_004, firewall: { ...FIREWALL, tunnelInterface: "he-ipv6" } }),
+      /FreeBSD mail host: firewall.tunnelInterface "he-ipv6" is not the tunnel's interface gif0; set tunnelInterface to "gif0"/,
+    );
+  });
 });
