@@ -1,5 +1,6 @@
 import { composeMailHostScripts, FirewallSpec, MailHostPart, MailHostScripts } from "../host-config";
 import { HostScriptCommands } from "./transport/host-script-command";
+import type { HostService } from "../net";
 
 /** The host's addresses once known (and checked): what the parts render their sections from. */
 export interface KnownHostAddresses {
@@ -10,6 +11,8 @@ export interface KnownHostAddresses {
   readonly prefix?: string;
   /** `tunnel.localIpv4`, when set. */
   readonly localIpv4?: string;
+  /** The services with their own addresses in the /64 (addresses filled in): added on the host, firewalled. */
+  readonly services?: readonly HostService[];
 }
 
 /** A part's sections for known addresses; undefined when the part has nothing to do on this host. */
@@ -46,7 +49,8 @@ export class HostConfiguration {
     return composeMailHostScripts({
       hostName: this.hostName,
       addressing: this.addressing?.(known),
-      firewall: this.firewall,
+      // The services' rules need their addresses, known with the /64.
+      firewall: { ...this.firewall, services: known.services },
       mta: this.mta?.(known),
       preferIpv4: this.preferIpv4,
     });

@@ -7,6 +7,7 @@ import { MtaSettings, checkMtaSettings } from "./mta/mta-settings";
 import { MailDnsCloudflareArgs } from "./dns/mail-dns";
 import { MailDnsSettings } from "./dns/mail-dns-settings";
 import { checkHostName } from "./hosts/host-args-check";
+import { checkServiceSettings, ServiceSettings } from "./services/service-settings";
 import {
   checkSetting,
   ConfigProblem,
@@ -57,6 +58,11 @@ export interface MailServerArgs {
   nativeInterface?: string;
   /** Prefer IPv4 for the host's own outgoing connections (`/etc/gai.conf`). */
   preferIpv4Outbound?: boolean;
+  /**
+   * Services with their own address in the dedicated /64 (e.g. each web virtual host its own IPv6 address):
+   * added on the host, their ports opened on their address only, an AAAA each (and a PTR with `hostName`).
+   */
+  services?: ServiceSettings[];
   /** Accept documentation prefixes (lab and test stacks only). */
   allowDocumentationPrefixes?: boolean;
 }
@@ -178,5 +184,28 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
     });
   }
   problems.push(...checkSmtpInterfaceId(args?.smtpInterfaceId, "smtpInterfaceId"));
+  problems.push(...checkServicesArgs(args));
+  return problems;
+}
+
+/**
+ * The services' own checks, and that there is a dedicated /64 to give them addresses: a host that sends over
+ * IPv4 only has none.
+ */
+function checkServicesArgs(args: MailServerArgs): ConfigProblem[] {
+  const sshPort = typeof args?.firewall?.sshPort === "number" ? args.firewall.sshPort : 22;
+  const problems = checkServiceSettings(args?.services, {
+    zone: args?.zone,
+    hostName: args?.hostName,
+    sshPort,
+  });
+  if (args?.smtpOverIpv4Only && Array.isArray(args.services) && args.services.length > 0) {
+    problems.push({
+      field: "services",
+      value: args.services.map((s) => s?.name),
+      problem: "need addresses of a dedicated /64, and smtpOverIpv4Only says this host has none",
+      fix: "add a Hurricane Electric tunnel (and remove smtpOverIpv4Only), or remove the services",
+    });
+  }
   return problems;
 }

@@ -31,13 +31,18 @@ import {
   DnsRecordPlan,
   checkPublicIpv6Prefix,
   isIpv4Address,
+  isIpv6Address,
   tryParseIpv6Prefix,
   PrefixSource,
   PROVIDER_INTERFACE_NAME,
   ptrOwnerName,
   serviceAddress,
+  serviceAddressesOf,
   settingValue,
+  hostServicesIn,
+  HostService,
 } from "../net";
+import { checkServiceAddressesOf, resolveServices } from "./services/service-settings";
 import { isPlain, knownValue, NOT_YET_KNOWN } from "./known-input";
 import { LateCheck } from "./late-check";
 import { fromHostAddress, hostAddressOrigin, hostAddressProblem } from "./hosts/host-address-origin";
@@ -89,6 +94,7 @@ export class MailServer extends pulumi.ComponentResource {
     const hostName = args.hostName.toLowerCase();
     const interfaceId = args.smtpInterfaceId ?? DEFAULT_SMTP_INTERFACE_ID;
     const tunnel = args.tunnel ? resolveTunnel(args.tunnel) : undefined;
+    const services: HostService[] = resolveServices(args.services, args.zone.toLowerCase());
     // The dedicated /64 is known now for tunnels and declared prefixes, and checked before registering.
     let staticPrefix: string | undefined;
     if (tunnel) {
@@ -107,6 +113,7 @@ export class MailServer extends pulumi.ComponentResource {
         ),
       );
       problems.addAll(checkSmtpAddressOf(staticPrefix, interfaceId, "smtpInterfaceId"));
+      problems.addAll(serviceAddressProblems(args, staticPrefix, interfaceId));
     }
     problems.throwIfAny("MailServer", name);
     // The DNS settings are checked by the plan that publishes them, before the host is registered; addresses
@@ -201,6 +208,8 @@ export class MailServer extends pulumi.ComponentResource {
       {
         ...args.firewall,
         rejectSmtpOverIpv6: args.firewall.rejectSmtpOverIpv6 ?? args.smtpOverIpv4Only ?? false,
+        // Their addresses when the /64 is known now; otherwise the facts name them by interface id.
+        services: staticPrefix !== undefined ? hostServicesIn(staticPrefix, services) : services,
         connection: host.connection,
         heServerIpv4: tunnel?.heServerIpv4,
         tunnelInterface: tunnel?.interfaceName,
@@ -232,7 +241,14 @@ export class MailServer extends pulumi.ComponentResource {
     const scripts = pulumi
       .all([checked(hostIpv4), checked(hostPrefix), smtp, prefix, checked(args.tunnel?.localIpv4)])
       .apply(([ipv4, nativePrefix, smtp, prefix, localIpv4]) =>
-        configuration.render({ ipv4, nativePrefix, smtp, prefix, localIpv4 }),
+        configuration.render({
+          ipv4,
+          nativePrefix,
+          smtp,
+          prefix,
+          localIpv4,
+          services: prefix ? hostServicesIn(prefix, services) : [],
+        }),
       );
     configuration.commands = registerHostScript(
       `${name}-host`,
@@ -365,7 +381,11 @@ function nativeAddressPart(args: MailServerArgs): HostPartRenderer {
   );
   return (known) => {
     if (known.smtp === undefined) return undefined;
-    const native = { interfaceName, smtpAddress: known.smtp };
+    const native = {
+      interfaceName,
+      smtpAddress: known.smtp,
+      serviceAddresses: serviceAddressesOf(known.services),
+    };
     return { apply: [nativeAddressSection(native)], remove: nativeAddressRemoveSection(native) };
   };
 }
@@ -442,6 +462,7 @@ function lateProblems(
     if (found.length > 0) return problems;
     prefix = known.nativePrefix as string;
     problems.push(...checkSmtpAddressOf(prefix, interfaceId, "smtpInterfaceId"));
+    problems.push(...serviceAddressProblems(args, prefix, interfaceId));
   } else if (
     args.tunnel !== undefined &&
     args.tunnel.providerPrefix === undefined &&
@@ -484,4 +505,29 @@ function lateProblems(
     dedicatedPrefix: sendsOverIpv6 ? prefix : undefined,
     ipv4Address: args.existing !== undefined && args.existing.ipv4Address === undefined ? undefined : ipv4,
   });
+}
+
+/**
+ * The services' addresses in the decided /64, checked like the SMTP address: inside it, not the anycast, and
+ * none the SMTP address, the tunnel's link addresses or another service's.
+ */
+function serviceAddressProblems(args: MailServerArgs, prefix: string, interfaceId: string): ConfigProblem[] {
+  if (!args.services?.length) return [];
+  let smtp: string | undefined;
+  try {
+    smtp = serviceAddress(prefix, interfaceId);
+  } catch {
+    smtp = undefined; // reported as smtpInterfaceId's problem
+  }
+  const reserved = args.tunnel
+    ? (
+        [
+          [args.tunnel.linkClientAddress, "the tunnel's link address (tunnel.linkClientAddress)"],
+          [args.tunnel.linkServerAddress, "HE's end of the tunnel link (tunnel.linkServerAddress)"],
+        ] as const
+      ).flatMap(([address, what]) =>
+        typeof address === "string" && isIpv6Address(address) ? [{ address, what }] : [],
+      )
+    : [];
+  return checkServiceAddressesOf(prefix, args.services, smtp, reserved);
 }

@@ -79,6 +79,27 @@ export interface OpenPortFacts {
   readonly port: number;
   /** IPv6 sources (`::/0` for everyone). */
   readonly sources: readonly string[];
+  /** Set for a service's port: accepted only with that service's address as destination. Absent: every address. */
+  readonly destination?: ServiceDestinationFacts;
+}
+
+/** The address a service's port is open on: its name, its interface id, and the address once the /64 is known. */
+export interface ServiceDestinationFacts {
+  readonly service: string;
+  readonly interfaceId: string;
+  /** Absent while the dedicated /64 is not known (a new Hetzner server at preview): the /64 + `interfaceId`. */
+  readonly address?: string;
+}
+
+/** A service with its own address in the dedicated /64 (MailServer `services`). */
+export interface ServiceFacts {
+  readonly name: string;
+  /** The /64 + `interfaceId` (a ref-free derivation when the /64 is not known yet). */
+  readonly address: FactValue & { readonly interfaceId: string };
+  /** The AAAA's owner; the PTR's target when `ptr`. */
+  readonly recordName: string;
+  readonly ptr: boolean;
+  readonly ports: readonly { readonly port: number; readonly sources: readonly string[] }[];
 }
 
 /** The IPv6 host firewall (nftables) as loaded: default policy, what is kept open, and for whom. */
@@ -146,6 +167,8 @@ export interface MailFacts {
   /** Whether the host sends mail over IPv6 at all (false: A, MX and SPF `ip4:` only). */
   readonly sendsOverIpv6?: boolean;
   readonly addressing?: AddressingFacts;
+  /** The services with their own addresses (MailServer `services`); absent when there are none. */
+  readonly services?: readonly ServiceFacts[];
   readonly mta?: MtaFacts;
   readonly tunnel?: TunnelFacts;
   readonly firewall?: FirewallFacts;

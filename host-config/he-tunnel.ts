@@ -33,6 +33,11 @@ export interface TunnelSpec {
   readonly routed48?: string;
   /** The mail address inside the routed /64; every outbound IPv6 connection gets it as source. */
   readonly smtpAddress: string;
+  /**
+   * Further addresses of the routed /64 the host answers on (services with their own address, e.g. one per web
+   * virtual host), as /128 like the mail address; never a source of outbound connections.
+   */
+  readonly serviceAddresses?: readonly string[];
   /** Tunnel MTU; default 1480 (1500 minus the 20-byte IPv4 header). */
   readonly mtu?: number;
   /**
@@ -110,6 +115,15 @@ export function checkTunnelSpec(spec: TunnelSpec): { name: string; mtu: number }
         `pick an address of the routed /64 (only it gets rDNS)`,
     );
   }
+  for (const address of spec.serviceAddresses ?? []) {
+    const value = ipv6ToBigInt(address);
+    if (value < routed.first || value > routed.last || value === smtp) {
+      throw new Error(
+        `host-config tunnel: service address ${address} is not an address of routedPrefix ${routed.text} ` +
+          `other than the SMTP address; pick another address of the routed /64`,
+      );
+    }
+  }
   return { name, mtu };
 }
 
@@ -153,6 +167,12 @@ function plan(spec: TunnelSpec): TunnelPlan {
       `Address=${spec.smtpAddress}/128`,
       "DuplicateAddressDetection=none",
     ],
+    ...(spec.serviceAddresses ?? []).map((address) => [
+      "# A service address of the routed /64 (answers only: outbound connections keep the mail address).",
+      "[Address]",
+      `Address=${address}/128`,
+      "DuplicateAddressDetection=none",
+    ]),
     [
       "# Default route through HE in its own table; connections without a bound source get the mail address",
       "# (RFC 6724 would otherwise pick the link address ::2 or the provider's address).",
@@ -247,6 +267,7 @@ function variables(spec: TunnelSpec, p: TunnelPlan): string {
     `tun_he_server=${shellQuote(spec.heServerIpv4)}`,
     `tun_link_server=${shellQuote(spec.linkServerAddress)}`,
     `tun_smtp=${shellQuote(spec.smtpAddress)}`,
+    `tun_services="${(spec.serviceAddresses ?? []).join(" ")}"`,
     `tun_verify_target=${shellQuote(p.verifyTarget)}`,
     `tun_provider_if=${shellQuote(spec.providerInterface ?? "")}`,
     `tun_state="$IPV6_MAIL_STATE_DIR/tunnel-${p.name}"`,
@@ -262,6 +283,13 @@ function variables(spec: TunnelSpec, p: TunnelPlan): string {
 }
 
 const COMMON_FUNCTIONS = String.raw`tun_link_exists() { ip link show dev "$tun_if" >/dev/null 2>&1; }
+tun_has_addresses() {
+  local address
+  # shellcheck disable=SC2086 # the service addresses are words of one list
+  for address in "$tun_smtp" $tun_services; do
+    ip -6 addr show dev "$tun_if" 2>/dev/null | grep -qF "inet6 $address/128" || return 1
+  done
+}
 tun_delete_rules() {
   local prio
   for prio in $tun_rule_priorities; do
@@ -366,22 +394,21 @@ elif ! ip -o link show dev "$tun_if" 2>/dev/null | grep -q '[<,]UP[,>]'; then
   # Set down by hand (the kernel then drops its addresses): networkd configures it again once it is up.
   ip link set dev "$tun_if" up
   mark_changed "brought $tun_if up"
-elif ! ip -6 addr show dev "$tun_if" 2>/dev/null | grep -qF "inet6 $tun_smtp/128"; then
+elif ! tun_has_addresses; then
   networkctl reconfigure "$tun_if"
-  mark_changed "reconfigured $tun_if (the mail address was missing)"
+  mark_changed "reconfigured $tun_if (the mail address or a service address was missing)"
 fi
 
 log "waiting for $tun_if"
 up=0
 for _ in $(seq 1 30); do
-  if ip -o link show dev "$tun_if" 2>/dev/null | grep -q '[<,]UP[,>]' &&
-    ip -6 addr show dev "$tun_if" 2>/dev/null | grep -qF "inet6 $tun_smtp/128"; then
+  if ip -o link show dev "$tun_if" 2>/dev/null | grep -q '[<,]UP[,>]' && tun_has_addresses; then
     up=1
     break
   fi
   sleep 1
 done
-[ "$up" = 1 ] || die "$tun_if did not come up with $tun_smtp within 30 s: see 'networkctl status $tun_if' and 'journalctl -u systemd-networkd'"
+[ "$up" = 1 ] || die "$tun_if did not come up with $tun_smtp \${tun_services:+and $tun_services }within 30 s: see 'networkctl status $tun_if' and 'journalctl -u systemd-networkd'"
 ${ping}routed=0
 for _ in $(seq 1 15); do
   if ip -6 route get "$tun_verify_target" 2>/dev/null | grep -qF " src $tun_smtp "; then

@@ -9,6 +9,13 @@ export interface NativeAddressSpec {
   readonly interfaceName: string;
   /** The SMTP source address inside that /64. */
   readonly smtpAddress: string;
+  /** Further addresses of the /64 the host answers on (services with their own address), /128 each too. */
+  readonly serviceAddresses?: readonly string[];
+}
+
+/** The SMTP address and the service addresses, canonical, in that order. */
+function nativeAddresses(spec: NativeAddressSpec): string[] {
+  return [spec.smtpAddress, ...(spec.serviceAddresses ?? [])].map((a) => parseIpv6Address(a));
 }
 
 /** The unit that adds the SMTP address at every boot. */
@@ -20,7 +27,7 @@ export const NATIVE_ADDRESS_UNIT = "ipv6-mail-smtp-address.service";
  * /64, and the MTA binds to it explicitly, so nothing else on the host changes source address.
  */
 export function renderNativeAddressUnit(spec: NativeAddressSpec): string {
-  const address = parseIpv6Address(spec.smtpAddress);
+  const addresses = nativeAddresses(spec);
   settingValue(INTERFACE_NAME, spec.interfaceName, "host-config native address: interfaceName");
   return [
     "[Unit]",
@@ -31,8 +38,8 @@ export function renderNativeAddressUnit(spec: NativeAddressSpec): string {
     "[Service]",
     "Type=oneshot",
     "RemainAfterExit=yes",
-    `ExecStart=/sbin/ip -6 addr replace ${address}/128 dev ${spec.interfaceName} nodad`,
-    `ExecStop=-/sbin/ip -6 addr del ${address}/128 dev ${spec.interfaceName}`,
+    ...addresses.map((a) => `ExecStart=/sbin/ip -6 addr replace ${a}/128 dev ${spec.interfaceName} nodad`),
+    ...addresses.map((a) => `ExecStop=-/sbin/ip -6 addr del ${a}/128 dev ${spec.interfaceName}`),
     "",
     "[Install]",
     "WantedBy=multi-user.target",
@@ -42,27 +49,45 @@ export function renderNativeAddressUnit(spec: NativeAddressSpec): string {
 
 /** Installs and starts the unit when it differs; verifies that the address is on the NIC. */
 export function nativeAddressSection(spec: NativeAddressSpec): HostScriptSection {
-  const address = parseIpv6Address(spec.smtpAddress);
+  const addresses = nativeAddresses(spec);
+  const nic = shellQuote(spec.interfaceName);
+  const verify = addresses
+    .map(
+      (a) =>
+        `ip -6 addr show dev ${nic} | grep -q ${shellQuote(`inet6 ${a}/128`)} || die "${a} is not on ${spec.interfaceName}: check that the interface exists"`,
+    )
+    .join("\n");
   const apply = `native_unit="$IPV6_MAIL_ROOT/etc/systemd/system/${NATIVE_ADDRESS_UNIT}"
 if install_file_if_changed "$native_unit" 0644 ${heredoc(renderNativeAddressUnit(spec))}
 then
+  # The unit still loaded is the old one: its ExecStop takes the addresses it added (a removed service's too).
+  systemctl stop ${NATIVE_ADDRESS_UNIT} 2>/dev/null || true
   systemctl daemon-reload
   systemctl enable ${NATIVE_ADDRESS_UNIT} >/dev/null 2>&1
   systemctl restart ${NATIVE_ADDRESS_UNIT}
-  log "SMTP address ${address} configured on ${spec.interfaceName}"
+  log "${addresses.join(", ")} configured on ${spec.interfaceName}"
 fi
-ip -6 addr show dev ${shellQuote(spec.interfaceName)} | grep -q ${shellQuote(`inet6 ${address}/128`)} || die "${address} is not on ${spec.interfaceName}: check that the interface exists"`;
+${verify}`;
   const rollback = `systemctl daemon-reload
-systemctl restart ${NATIVE_ADDRESS_UNIT} 2>/dev/null || ip -6 addr del ${address}/128 dev ${spec.interfaceName} 2>/dev/null`;
+systemctl restart ${NATIVE_ADDRESS_UNIT} 2>/dev/null || { ${addresses.map((a) => `ip -6 addr del ${a}/128 dev ${spec.interfaceName} 2>/dev/null;`).join(" ")} }`;
   return { name: "native_address", apply, rollback, packages: [IPROUTE2_PACKAGE] };
 }
 
 /**
- * The remove script's part: stops the unit (its ExecStop takes the SMTP address off the NIC), disables it and
- * deletes it, so the NIC carries only what the provider configured.
+ * The remove script's part: stops the unit (its ExecStop takes the SMTP address and the service addresses off
+ * the NIC), disables it and deletes it, so the NIC carries only what the provider configured.
  */
 export function nativeAddressRemoveSection(spec: NativeAddressSpec): HostScriptSection {
-  const address = parseIpv6Address(spec.smtpAddress);
+  const addresses = nativeAddresses(spec);
+  const nic = shellQuote(spec.interfaceName);
+  const leftovers = addresses
+    .map(
+      (a) => `if ip -6 addr show dev ${nic} 2>/dev/null | grep -q ${shellQuote(`inet6 ${a}/128`)}; then
+  ip -6 addr del ${a}/128 dev ${nic}
+  mark_changed "removed ${a} from ${spec.interfaceName}"
+fi`,
+    )
+    .join("\n");
   const apply = `native_unit="$IPV6_MAIL_ROOT/etc/systemd/system/${NATIVE_ADDRESS_UNIT}"
 if [ -e "$native_unit" ]; then
   if [ -z "$IPV6_MAIL_ROOT" ]; then
@@ -71,10 +96,7 @@ if [ -e "$native_unit" ]; then
   remove_file_if_present "$native_unit" || true
   if [ -z "$IPV6_MAIL_ROOT" ]; then systemctl daemon-reload; fi
 fi
-if ip -6 addr show dev ${shellQuote(spec.interfaceName)} 2>/dev/null | grep -q ${shellQuote(`inet6 ${address}/128`)}; then
-  ip -6 addr del ${address}/128 dev ${shellQuote(spec.interfaceName)}
-  mark_changed "removed ${address} from ${spec.interfaceName}"
-fi`;
+${leftovers}`;
   const rollback = `if [ -z "$IPV6_MAIL_ROOT" ]; then systemctl daemon-reload; systemctl restart ${NATIVE_ADDRESS_UNIT} 2>/dev/null; fi`;
   return { name: "native_address_remove", apply, rollback };
 }

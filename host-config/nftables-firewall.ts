@@ -13,6 +13,8 @@ import { composeHostScript, HostScriptSection } from "./script-frame";
 import { NFTABLES_PACKAGE } from "./host-packages";
 import { heredoc, hostPath, shellQuote } from "./shell-text";
 import type { FirewallFacts, OpenPortFacts } from "../facts/mail-facts";
+import { serviceFirewallFacts, serviceFirewallRules } from "./service-firewall-rules";
+import type { HostService } from "../net";
 
 /** The IPv6 host firewall of a mail host. Values are already validated by the calling component. */
 export interface FirewallSpec {
@@ -33,6 +35,11 @@ export interface FirewallSpec {
   readonly rejectSmtpOverIpv6?: boolean;
   /** Seconds until an unconfirmed ruleset is rolled back ({@link FIREWALL_ROLLBACK_SECONDS}: 10..600, default 60). */
   readonly rollbackSeconds?: number;
+  /**
+   * Services with their own address: each one's ports are accepted with that address as destination only.
+   * Rendering needs every address; the facts name a service whose /64 is not known yet by its interface id.
+   */
+  readonly services?: readonly HostService[];
 }
 
 /** The firewall's scripts and the ruleset file they load. */
@@ -175,6 +182,7 @@ export function firewallFacts(spec: FirewallSpec): FirewallFacts {
       open: [
         ...mailPorts.map((port) => tcp(port, [ANY_IPV6])),
         ...(admin6.length > 0 ? [tcp(p.sshPort, admin6)] : []),
+        ...serviceFirewallFacts(spec.services),
       ],
       rejected: p.reject25 ? [tcp(25, [ANY_IPV6])] : [],
     },
@@ -243,6 +251,7 @@ export function renderFirewallRuleset(spec: FirewallSpec): string {
   if (p.reject25) lines.push("\t\ttcp dport 25 reject with tcp reset");
   const mailPorts = p.reject25 ? p.ports.filter((port) => port !== 25) : p.ports;
   if (mailPorts.length > 0) lines.push(`\t\ttcp dport { ${mailPorts.join(", ")} } accept`);
+  lines.push(...serviceFirewallRules(spec.services).map((rule) => `\t\t${rule}`));
   if (p.admin6.length > 0) lines.push(`\t\tip6 saddr @admin_sources tcp dport ${p.sshPort} accept`);
   else lines.push(`\t\t# no IPv6 admin source: SSH (${p.sshPort}) is reachable over IPv4 only`);
   if (p.admin4.length > 0) {

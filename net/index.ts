@@ -11,6 +11,7 @@ export * from "./address-kind";
 export * from "./public-prefix-check";
 export * from "./world-coverage";
 export * from "./service-address";
+export * from "./host-service";
 export * from "./reverse-dns";
 export * from "./dnsbl-name";
 export * from "./dkim-record";

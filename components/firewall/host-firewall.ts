@@ -6,7 +6,7 @@ import { HostConfiguration } from "../host-configuration";
 import { resolveAccess } from "../hosts/access-args";
 import { checkFirewallSettings, FirewallSettings } from "./firewall-settings";
 import { HostScriptCommands, registerHostScript } from "../transport/host-script-command";
-import { checkSetting, ConfigProblems, HE_SERVER_IPV4, INTERFACE_NAME } from "../../net";
+import { checkSetting, ConfigProblems, HE_SERVER_IPV4, HostService, INTERFACE_NAME } from "../../net";
 
 const TYPE = "ipv6-mail:index:HostFirewall";
 
@@ -17,6 +17,11 @@ export interface HostFirewallArgs extends FirewallSettings {
   heServerIpv4?: string;
   /** The tunnel interface, which a cloud firewall never sees into. */
   tunnelInterface?: string;
+  /**
+   * Services with their own address (checked by the MailServer): their ports are accepted on their address
+   * only. Without addresses yet (the /64 is the host's own, not known) they appear in the facts by interface id.
+   */
+  services?: readonly HostService[];
 }
 
 /** The host-config firewall spec for validated settings. */
@@ -24,6 +29,7 @@ export function firewallSpec(
   settings: FirewallSettings,
   heServerIpv4?: string,
   tunnelInterface?: string,
+  services?: readonly HostService[],
 ): FirewallSpec {
   const access = resolveAccess(settings);
   return {
@@ -34,6 +40,7 @@ export function firewallSpec(
     tunnelInterface,
     rejectSmtpOverIpv6: settings.rejectSmtpOverIpv6 ?? false,
     rollbackSeconds: settings.rollbackSeconds,
+    ...(services?.length ? { services } : {}),
   };
 }
 
@@ -74,7 +81,7 @@ export class HostFirewall extends pulumi.ComponentResource {
       problems.throwIfAny("HostFirewall", name);
     }
     super(TYPE, name, {}, opts);
-    const spec = firewallSpec(args, args.heServerIpv4, args.tunnelInterface);
+    const spec = firewallSpec(args, args.heServerIpv4, args.tunnelInterface, args.services);
     this.spec = spec;
     const facts = firewallFacts(spec);
     this.interfaces = [...facts.ipv6Input.interfaces];

@@ -28,6 +28,7 @@ import {
   isIpv4Address,
   tryParseIpv6Prefix,
   serviceAddress,
+  serviceAddressesOf,
   subnet64Of48,
   hashedSubnetIndex,
   DEFAULT_SMTP_INTERFACE_ID,
@@ -134,12 +135,15 @@ export function tunnelPart(
 ): HostPartRenderer {
   return (known) => {
     const publicIpv4 = known.ipv4 ?? "";
-    const spec = tunnelSpec(
-      tunnel,
-      addressing,
-      known.localIpv4 ?? publicIpv4,
-      tunnel.providerPrefix ?? (known.nativePrefix || undefined),
-    );
+    const spec = {
+      ...tunnelSpec(
+        tunnel,
+        addressing,
+        known.localIpv4 ?? publicIpv4,
+        tunnel.providerPrefix ?? (known.nativePrefix || undefined),
+      ),
+      serviceAddresses: serviceAddressesOf(known.services),
+    };
     const update = endpointUpdateSection(tunnel, settings, publicIpv4);
     const apply = tunnelApplySection(spec);
     return { apply: update ? [update, apply] : [apply], remove: tunnelRemoveSection(spec) };
