@@ -42,7 +42,7 @@ import {
   hostServicesIn,
   HostService,
 } from "../net";
-import { checkServiceAddressesOf, resolveServices } from "./services/service-settings";
+import { checkServiceAddressesOf, resolveServices, serviceFactsOf } from "./services/service-settings";
 import { isPlain, knownValue, NOT_YET_KNOWN } from "./known-input";
 import { LateCheck } from "./late-check";
 import { fromHostAddress, hostAddressOrigin, hostAddressProblem } from "./hosts/host-address-origin";
@@ -296,6 +296,9 @@ export class MailServer extends pulumi.ComponentResource {
       component: "MailServer",
       sendsOverIpv6,
       addressing: addressFacts,
+      services: serviceFactsOf(
+        staticPrefix !== undefined ? hostServicesIn(staticPrefix, services) : services,
+      ),
       dns: this.dns ? undefined : mailDnsFacts(dns, dnsAddresses),
     };
     // The values behind the refs are this component's own outputs: no new output, no apply of their own.
@@ -413,6 +416,7 @@ function mailDnsArgs(
     cloudflare: settings.cloudflare,
     // Hetzner's Rdns carries the PTR of the IPv6 SMTP address; the IPv4 PTR is HetznerHost's.
     hetznerServerId: sendsOverIpv6 ? resolved.hetznerServerId : undefined,
+    services: sendsOverIpv6 ? resolveServices(args.services, args.zone.toLowerCase()) : undefined,
     allowDocumentationPrefixes: args.allowDocumentationPrefixes,
   };
 }

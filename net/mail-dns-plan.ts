@@ -1,4 +1,4 @@
-import { ConfigProblems } from "./config-problem";
+import { ConfigProblem, ConfigProblems } from "./config-problem";
 import { checkSetting, settingValue } from "./setting";
 import { DNS_TTL, MX_PRIORITY, SPF_ALL, SpfAll } from "./mail-host-settings";
 import { checkPublicIpv6Address } from "./public-prefix-check";
@@ -79,7 +79,23 @@ export interface MailDnsSpec {
    * that withdraws IPv6 keeps its settings).
    */
   readonly aaaaTtl?: number;
+  /**
+   * Services with their own address in the dedicated /64: an AAAA each at `recordName` (TTL `aaaaTtl`), and
+   * the PTR of the address to `recordName` when `ptr`. Only when sending over IPv6. SPF is unchanged: services
+   * do not send mail.
+   */
+  readonly services?: readonly ServiceRecordSpec[];
   readonly allowDocumentation?: boolean;
+}
+
+/** The records of one service address ({@link MailDnsSpec.services}). */
+export interface ServiceRecordSpec {
+  /** The AAAA's owner (and the PTR's target): an FQDN inside the zone. */
+  readonly recordName: string;
+  /** The service's address in the dedicated /64. */
+  readonly address: string;
+  /** Whether to plan the PTR of `address`. */
+  readonly ptr: boolean;
 }
 
 const DOMAIN_NAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
@@ -154,6 +170,7 @@ export function planMailDns(
         : "give the host's public IPv4 address, or leave it unset",
     );
   }
+  problems.addAll(checkServiceRecords(spec, sendsOverIpv6 === true, zone, hostName));
   if (sendsOverIpv6 === true) checkSpfIpv6(spec, smtpProblems.length === 0, problems);
   else if (sendsOverIpv6 === false) checkIpv4Only(spec, problems);
   problems.addAll(checkSetting(DNS_TTL, spec.ttl, "ttl"));
@@ -214,12 +231,75 @@ export function planMailDns(
     records.push({ type: "A", name: hostName, content: parseIpv4Address(spec.ipv4Address), ttl });
   if (smtpAddress !== undefined)
     records.push({ type: "AAAA", name: hostName, content: smtpAddress, ttl: aaaaTtl });
+  const services = smtpAddress !== undefined ? (spec.services ?? []) : [];
+  for (const s of services) {
+    records.push({
+      type: "AAAA",
+      name: s.recordName.toLowerCase(),
+      content: parseIpv6Address(s.address),
+      ttl: aaaaTtl,
+    });
+  }
   if (spec.mx ?? true) records.push({ type: "MX", name: zone, content: hostName, ttl, priority: mxPriority });
   records.push({ type: "TXT", name: zone, content: txt, ttl });
   if (hostName !== zone) records.push({ type: "TXT", name: hostName, content: txt, ttl });
   if (smtpAddress !== undefined)
     records.push({ type: "PTR", name: ptrOwnerName(smtpAddress), content: hostName, ttl });
+  for (const s of services.filter((x) => x.ptr)) {
+    records.push({ type: "PTR", name: ptrOwnerName(s.address), content: s.recordName.toLowerCase(), ttl });
+  }
   return records;
+}
+
+/**
+ * Checks the services' records: only with IPv6, each owner an FQDN inside the zone that is not the mail host's
+ * name, each address a public IPv6 address (documentation ones where allowed).
+ */
+function checkServiceRecords(
+  spec: MailDnsSpec,
+  sendsOverIpv6: boolean,
+  zone: string,
+  hostName: string,
+): ConfigProblem[] {
+  const services: unknown = spec.services ?? [];
+  if (!Array.isArray(services)) {
+    return [
+      {
+        field: "services",
+        value: services,
+        problem: "must be a list of service records",
+        fix: 'e.g. [{ recordName: "www.example.org", address: "2001:db8:25::80", ptr: true }]',
+      },
+    ];
+  }
+  if (services.length > 0 && !sendsOverIpv6) {
+    return [
+      {
+        field: "services",
+        value: services,
+        problem: "have IPv6 addresses, and sendsOverIpv6 is false: no AAAA or PTR is published",
+        fix: "remove the services, or send from the dedicated /64 (sendsOverIpv6: true)",
+      },
+    ];
+  }
+  const problems: ConfigProblem[] = [];
+  (services as Partial<ServiceRecordSpec>[]).forEach((s, i) => {
+    const name = String(s?.recordName ?? "").toLowerCase();
+    if (!isDomainName(name) || (name !== zone && !name.endsWith(`.${zone}`)) || name === hostName) {
+      problems.push({
+        field: `services[${i}].recordName`,
+        value: s?.recordName,
+        problem: `is not a name inside the zone ${zone} other than the mail host's`,
+        fix: `give the service's own FQDN under ${zone}, e.g. www.${zone}`,
+      });
+    }
+    problems.push(
+      ...checkPublicIpv6Address(s?.address, `services[${i}].address`, {
+        allowDocumentation: spec.allowDocumentation,
+      }),
+    );
+  });
+  return problems;
 }
 
 /**

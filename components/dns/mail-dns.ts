@@ -10,6 +10,8 @@ import {
   MailDnsSpec,
   planMailDns,
   ptrOwnerName,
+  serviceAddress,
+  ServiceRecordSpec,
   SPF_AUTHORIZE,
 } from "../../net";
 import { Known, knownValue, NOT_YET_KNOWN } from "../known-input";
@@ -92,7 +94,24 @@ export interface MailDnsArgs extends MailDnsSettings {
   cloudflare?: MailDnsCloudflareArgs;
   /** Set the SMTP address's PTR with Hetzner's `Rdns` on this server (only when sending over IPv6). */
   hetznerServerId?: pulumi.Input<number>;
+  /**
+   * Services with their own address in `dedicatedPrefix` (the /64 + `interfaceId`): an AAAA each at
+   * `recordName`, and a PTR to it when `ptr` (in the reverse zone, or Hetzner's `Rdns`).
+   */
+  services?: readonly MailDnsService[];
   allowDocumentationPrefixes?: boolean;
+}
+
+/** A service's records in {@link MailDnsArgs}: its name, its interface id in the /64, its AAAA owner, a PTR or not. */
+export interface MailDnsService {
+  /** The service's name (the records' resource names). */
+  readonly name: string;
+  /** Interface id or full address inside the dedicated /64. */
+  readonly interfaceId: string;
+  /** The AAAA's owner, an FQDN inside the zone. */
+  readonly recordName: string;
+  /** Publish the PTR of the service's address, pointing at `recordName`. */
+  readonly ptr: boolean;
 }
 
 /**
@@ -159,6 +178,7 @@ export class MailDns extends pulumi.ComponentResource {
       : pulumi.output(undefined);
 
     const gated = { parent: this, dependsOn: late.gate };
+    // The plan lists the SMTP address's PTR before the services' PTRs: pick("PTR") is the mail host's.
     const pick = (type: DnsRecordPlan["type"], recordName?: string) =>
       records.apply((rs) => {
         const found = rs.find((r) => r.type === type && (recordName === undefined || r.name === recordName));
@@ -183,6 +203,27 @@ export class MailDns extends pulumi.ComponentResource {
           cloudflareRecord(`${name}-ptr`, args.cloudflare.reverseZoneId, pick("PTR"), gated),
         );
       }
+      for (const service of sendsOverIpv6 ? (args.services ?? []) : []) {
+        const recordName = service.recordName.toLowerCase();
+        this.cloudflareRecords.push(
+          cloudflareRecord(
+            `${name}-${service.name}-aaaa`,
+            args.cloudflare.zoneId,
+            pick("AAAA", recordName),
+            gated,
+          ),
+        );
+        if (service.ptr && args.cloudflare.reverseZoneId !== undefined) {
+          const ptr = records.apply((rs) => {
+            const found = rs.find((r) => r.type === "PTR" && r.content === recordName);
+            if (!found) throw new Error(`MailDns "${name}": the plan has no PTR to ${recordName}`);
+            return found;
+          });
+          this.cloudflareRecords.push(
+            cloudflareRecord(`${name}-${service.name}-ptr`, args.cloudflare.reverseZoneId, ptr, gated),
+          );
+        }
+      }
     }
     if (sendsOverIpv6 && args.hetznerServerId !== undefined) {
       this.rdns = new hcloud.Rdns(
@@ -194,6 +235,19 @@ export class MailDns extends pulumi.ComponentResource {
         },
         gated,
       );
+      for (const service of (args.services ?? []).filter((x) => x.ptr)) {
+        new hcloud.Rdns(
+          `${name}-${service.name}-ptr`,
+          {
+            serverId: args.hetznerServerId,
+            ipAddress: late
+              .checked(args.dedicatedPrefix as pulumi.Input<string>)
+              .apply((prefix) => serviceAddress(prefix, service.interfaceId)),
+            dnsPtr: service.recordName.toLowerCase(),
+          },
+          gated,
+        );
+      }
     }
     const addresses = composedBy ?? standaloneAddresses(args, sendsOverIpv6);
     this.facts = {
@@ -243,6 +297,13 @@ export function mailDnsFacts(args: MailDnsArgs, addresses: MailDnsFactAddresses)
         ? { value: ptrOwnerName(smtp.value), derivation: "the ip6.arpa name of the SMTP address" }
         : { ref: "ptrName", derivation: "the ip6.arpa name of the SMTP address" },
     );
+  }
+  if (standIns.has(FACT_STAND_IN.dedicatedPrefix)) {
+    for (const { address, service } of serviceRecordsIn(args, FACT_STAND_IN.dedicatedPrefix)) {
+      const derivation = `the dedicated /64 + ${service.interfaceId} (service ${service.name})`;
+      standIns.set(address, { derivation });
+      standIns.set(ptrOwnerName(address), { derivation: `the ip6.arpa name of ${derivation}` });
+    }
   }
   const allowDocumentation = standIns.size > 0 ? true : args.allowDocumentationPrefixes;
   const records = planRecords(args, "MailDns", "facts", planned, allowDocumentation);
@@ -481,8 +542,32 @@ function toSpec(
     smtpAddress: addresses.smtpAddress,
     spfIpv6: byAddress ? addresses.smtpAddress : addresses.dedicatedPrefix,
     ipv4Address: addresses.ipv4Address,
+    services:
+      addresses.dedicatedPrefix === undefined
+        ? undefined
+        : serviceRecordsIn(args, addresses.dedicatedPrefix).map(
+            ({ address, service }): ServiceRecordSpec => ({
+              recordName: service.recordName,
+              address,
+              ptr: service.ptr,
+            }),
+          ),
     allowDocumentation,
   };
+}
+
+/**
+ * The services' addresses in `prefix`. A service whose interface id does not make an address of it (a
+ * stand-in /64 before the real one is known) is left out: MailServer checks the real addresses.
+ */
+function serviceRecordsIn(args: MailDnsArgs, prefix: string): { address: string; service: MailDnsService }[] {
+  return (args?.services ?? []).flatMap((service) => {
+    try {
+      return [{ address: serviceAddress(prefix, service.interfaceId), service }];
+    } catch {
+      return [];
+    }
+  });
 }
 
 function unquoteTxt(content: string): string {

@@ -11,6 +11,7 @@ import {
   serviceAddress,
   TCP_PORT,
 } from "../../net";
+import type { ServiceFacts } from "../../facts/mail-facts";
 
 /** One TCP port a service accepts over IPv6, and from where. */
 export interface ServicePortSettings {
@@ -270,4 +271,25 @@ export function resolveServices(
       .sort((a, b) => a.port - b.port)
       .map((p) => ({ port: p.port, sources: (p.sources ?? ["::/0"]).map((c) => parseCidr(c).prefix.text) })),
   }));
+}
+
+/**
+ * The services as {@link ServiceFacts}: the address literal when the /64 is (`hostServicesIn` filled it in),
+ * otherwise its derivation from the /64 and the interface id.
+ */
+export function serviceFactsOf(services: readonly HostService[]): ServiceFacts[] | undefined {
+  if (services.length === 0) return undefined;
+  return services.map((s) => {
+    const derivation = `the dedicated /64 + ${s.interfaceId}`;
+    return {
+      name: s.name,
+      address:
+        s.address !== undefined
+          ? { value: s.address, derivation, interfaceId: s.interfaceId }
+          : { derivation, interfaceId: s.interfaceId },
+      recordName: s.recordName,
+      ptr: s.ptr,
+      ports: s.ports.map((p) => ({ port: p.port, sources: [...p.sources] })),
+    };
+  });
 }
