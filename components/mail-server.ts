@@ -340,7 +340,14 @@ function createHost(
 ): MailHost {
   const access = args.firewall;
   if (args.digitalocean) return new DigitalOceanHost(name, { ...args.digitalocean, hostName, access }, opts);
-  if (args.hetzner) return new HetznerHost(name, { ...args.hetzner, hostName, access }, opts);
+  if (args.hetzner) {
+    const servicePorts = resolveServices(args.services, args.zone.toLowerCase()).flatMap((s) => s.ports);
+    return new HetznerHost(
+      name,
+      { ...args.hetzner, hostName, access, ...(servicePorts.length > 0 ? { servicePorts } : {}) },
+      opts,
+    );
+  }
   return new ExistingHost(
     name,
     {

@@ -34,6 +34,11 @@ export interface HetznerHostArgs extends HetznerHostSettings {
   hostName: string;
   /** Who may SSH in, and which mail ports are open, for the cloud firewall (IPv4 and IPv6 rules). */
   access: AccessArgs;
+  /**
+   * Ports of services with their own IPv6 address (MailServer `services`), from their IPv6 sources. The cloud
+   * firewall cannot match a destination address: the host firewall keeps each port to its service's address.
+   */
+  servicePorts?: readonly { port: number; sources: readonly string[] }[];
 }
 
 /**
@@ -98,6 +103,12 @@ export class HetznerHost extends pulumi.ComponentResource implements MailHost {
             protocol: "tcp",
             port: String(port),
             sourceIps: [...WORLD_SOURCES],
+          })),
+          ...(args.servicePorts ?? []).map((p) => ({
+            direction: "in",
+            protocol: "tcp",
+            port: String(p.port),
+            sourceIps: [...p.sources],
           })),
           { direction: "in", protocol: "icmp", sourceIps: [...WORLD_SOURCES] },
         ],
