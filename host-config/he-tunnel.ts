@@ -399,6 +399,20 @@ elif ! tun_has_addresses; then
   mark_changed "reconfigured $tun_if (the mail address or a service address was missing)"
 fi
 
+# A service address an earlier apply added and the configuration no longer has goes now: networkd may keep
+# an address it configured before once the .network no longer names it.
+if [ -f "$tun_state/service-addresses" ]; then
+  while IFS= read -r old; do
+    case " $tun_services " in *" $old "*) continue ;; esac
+    if [ -n "$old" ] && ip -6 addr show dev "$tun_if" 2>/dev/null | grep -qF "inet6 $old/128"; then
+      ip -6 addr del "$old/128" dev "$tun_if"
+      mark_changed "removed the service address $old from $tun_if"
+    fi
+  done <"$tun_state/service-addresses"
+fi
+# shellcheck disable=SC2086 # one address a line
+printf '%s\n' $tun_services >"$tun_state/service-addresses"
+
 log "waiting for $tun_if"
 up=0
 for _ in $(seq 1 30); do
