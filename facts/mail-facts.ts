@@ -71,6 +71,11 @@ export interface TunnelFacts {
   readonly routed48?: string;
   readonly mtu: number;
   readonly sageCertified: boolean;
+  /**
+   * The systemd timer that pings HE's end of the link over the tunnel (`schedule`: its `OnCalendar=`), so
+   * HE never deletes the tunnel as unused (it does after about 90 days without traffic).
+   */
+  readonly keepalive?: { readonly timer: string; readonly target: string; readonly schedule: string };
 }
 
 /** One port (or the SSH port) the host firewall accepts over IPv6, and from where. */

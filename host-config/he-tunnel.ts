@@ -11,6 +11,8 @@ import {
 import { composeHostScript, HostPackage, HostScriptSection } from "./script-frame";
 import { IPROUTE2_PACKAGE, KMOD_PACKAGE, PING_PACKAGE, PROCPS_PACKAGE } from "./host-packages";
 import { heredoc, hostPath, shellQuote } from "./shell-text";
+import { tunnelKeepalive, TunnelKeepalive } from "./he-tunnel-keepalive";
+import { heEndpointUpdateSection, HeEndpointUpdateSpec } from "./he-endpoint-update";
 
 /**
  * A Hurricane Electric 6in4 tunnel as the host should carry it. Values are already validated and canonical
@@ -84,6 +86,7 @@ interface TunnelPlan {
   readonly networkPath: string;
   readonly networkdConfPath: string;
   readonly sysctlPath?: string;
+  readonly keepalive: TunnelKeepalive;
   readonly files: Record<string, string>;
 }
 
@@ -231,7 +234,9 @@ function plan(spec: TunnelSpec): TunnelPlan {
     "",
   ].join("\n");
 
+  const keepalive = tunnelKeepalive(name, spec.linkServerAddress);
   const files: Record<string, string> = {
+    ...keepalive.files,
     [netdevPath]: netdev,
     [networkPath]: network,
     [networkdConfPath]: networkdConf,
@@ -255,6 +260,7 @@ function plan(spec: TunnelSpec): TunnelPlan {
     networkPath,
     networkdConfPath,
     sysctlPath,
+    keepalive,
     files,
   };
 }
@@ -434,7 +440,8 @@ done
 if [ "$routed" = 0 ]; then
   die "ip -6 route get $tun_verify_target does not use source $tun_smtp through $tun_if (got: $(ip -6 route get "$tun_verify_target" 2>&1 | head -n 1))"
 fi
-log "$tun_if is up; IPv6 leaves from $tun_smtp"`;
+log "$tun_if is up; IPv6 leaves from $tun_smtp"
+${p.keepalive.apply}`;
 
   const rollback = String.raw`if [ "$tun_netdev_changed" = 1 ] && tun_link_exists; then ip link delete dev "$tun_if"; fi
 [ -e "$tun_network" ] || tun_delete_rules
@@ -448,9 +455,10 @@ fi
 if [ -n "$tun_defrtr_old" ]; then
   sysctl -q -w "net.ipv6.conf.$(printf '%s' "$tun_provider_if" | tr . /).accept_ra_defrtr=$tun_defrtr_old"
   rm -f "$tun_state/accept_ra_defrtr.orig"
-fi`;
-  const packages: HostPackage[] = [IPROUTE2_PACKAGE, KMOD_PACKAGE];
-  if (p.verifyPing) packages.push(PING_PACKAGE);
+fi
+${p.keepalive.rollback}`;
+  // ping: the verification and the keepalive.
+  const packages: HostPackage[] = [IPROUTE2_PACKAGE, KMOD_PACKAGE, PING_PACKAGE];
   if (p.sysctlPath) packages.push(PROCPS_PACKAGE);
   return { name: "tunnel", apply, rollback, packages };
 }
@@ -459,6 +467,7 @@ function removeSection(spec: TunnelSpec, p: TunnelPlan): HostScriptSection {
   const paths = [p.netdevPath, p.networkPath, ...(p.sysctlPath ? [p.sysctlPath] : []), p.networkdConfPath];
   const apply = `${variables(spec, p)}
 ${COMMON_FUNCTIONS}
+${p.keepalive.remove}
 tun_removed=0
 for path in ${paths.map(hostPath).join(" ")}; do
   if remove_file_if_present "$path"; then tun_removed=1; fi
@@ -526,13 +535,21 @@ export function tunnelApplySection(spec: TunnelSpec): HostScriptSection {
 
 /**
  * Renders the HE tunnel's scripts: `apply` (install files when they differ, reload networkd only then, wait
- * for the link, verify ping and source address, roll back on failure), `remove` (delete exactly what apply
- * added and verify the interface is gone) and the `files` they install.
+ * for the link, verify ping and source address, install the keepalive timer, roll back on failure),
+ * `remove` (delete exactly what apply added and verify the interface is gone) and the `files` they install.
+ *
+ * @param endpointUpdate when given, `apply` first points HE's end of the tunnel at the host's IPv4
+ *   ({@link heEndpointUpdateSection}; the credentials on the script's stdin, {@link heEndpointUpdateStdin}):
+ *   HE must send to the host's current address before the tunnel can be verified.
  */
-export function renderTunnelScripts(spec: TunnelSpec): TunnelScripts {
+export function renderTunnelScripts(spec: TunnelSpec, endpointUpdate?: HeEndpointUpdateSpec): TunnelScripts {
   const p = plan(spec);
+  const sections = [
+    ...(endpointUpdate ? [heEndpointUpdateSection(endpointUpdate)] : []),
+    applySection(spec, p),
+  ];
   return {
-    apply: composeHostScript([applySection(spec, p)], { title: `HE 6in4 tunnel ${p.name} (apply)` }),
+    apply: composeHostScript(sections, { title: `HE 6in4 tunnel ${p.name} (apply)` }),
     remove: composeHostScript([removeSection(spec, p)], { title: `HE 6in4 tunnel ${p.name} (remove)` }),
     files: { ...p.files },
   };

@@ -6,6 +6,7 @@
 export * from "./shell-text";
 export * from "./script-frame";
 export * from "./he-tunnel";
+export * from "./he-tunnel-keepalive";
 export * from "./he-endpoint-update";
 export * from "./nftables-firewall";
 export * from "./postfix";

@@ -9,7 +9,10 @@ import { waitFor } from "./wait-for";
 /** What `lab/lab.sh start` writes to `lab/build/run/<instance>/state.json`. */
 export interface LabState {
   readonly instance: string;
-  /** The image flavour: `full`, or `bare` (no Postfix, nftables, curl or ping; a package repository instead). */
+  /**
+   * The image flavour: `full`, `bare` (no Postfix, nftables, curl or ping; a package repository instead) or
+   * `docker` (full, plus Debian's docker.io and a test container's root file system).
+   */
   readonly flavour?: LabFlavour;
   readonly sshHost: string;
   readonly sshPort: number;
@@ -28,8 +31,12 @@ export interface LabState {
   readonly startedFrom?: string;
 }
 
-/** `full`: the image has what a mail host needs. `bare`: like a fresh cloud image (see lab/README.md). */
-export type LabFlavour = "full" | "bare";
+/**
+ * `full`: the image has what a mail host needs. `bare`: like a fresh cloud image. `docker`: full, plus Debian's
+ * Docker engine, for docker-mailserver hosts; a flavour of its own so the other images stay small and boot fast
+ * (see lab/README.md).
+ */
+export type LabFlavour = "full" | "bare" | "docker";
 
 /** Options of {@link LabVm.exec}. */
 export interface ExecOptions extends RunOptions {

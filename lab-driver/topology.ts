@@ -54,6 +54,16 @@ export interface LabTopology {
     readonly clientIpv6: string;
     readonly routedPrefix: string;
     readonly filteredSmtpPort: number;
+    /**
+     * The simulated tunnelbroker.net (HE's endpoint update over HTTPS with the lab CA): the real host name,
+     * which the lab image's /etc/hosts gives this address, and where it keeps its accounts and call log.
+     */
+    readonly tunnelbroker: {
+      readonly name: string;
+      readonly ipv4: string;
+      readonly port: number;
+      readonly stateDir: string;
+    };
   };
   readonly internet: {
     readonly namespace: string;

@@ -11,7 +11,8 @@
 #   bash lab/lab.sh timings           build and boot figures measured so far (JSON lines)
 #
 # Environment: LAB_FLAVOUR (full: the image has what a mail host needs; bare: like a fresh cloud image, no
-# Postfix, nftables, curl or ping, which it serves from its own package repository; see lab/README.md),
+# Postfix, nftables, curl or ping, which it serves from its own package repository; docker: full plus
+# Debian's docker.io and a test container's root file system; see lab/README.md),
 # LAB_INSTANCE (default "default"; several instances can run side by side), LAB_SSH_PORT
 # (default 2222 for the default instance, else the first free port from 2223), LAB_MEMORY (MiB, 1024),
 # LAB_CPUS (2), LAB_BUILD_DIR (lab/build), LAB_BOOT_TIMEOUT (seconds, 300), LAB_SNAPSHOT (1: start instances
@@ -39,8 +40,9 @@ flavour=${LAB_FLAVOUR:-full}
 case $flavour in
   full) image=$build/image snapshots=$build/snapshot ;;
   bare) image=$build/image-bare snapshots=$build/snapshot-bare ;;
+  docker) image=$build/image-docker snapshots=$build/snapshot-docker ;;
   *)
-    echo "lab: LAB_FLAVOUR must be full or bare (got '$flavour')" >&2
+    echo "lab: LAB_FLAVOUR must be full, bare or docker (got '$flavour')" >&2
     exit 2
     ;;
 esac

@@ -16,6 +16,8 @@ command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
+# The lab CA of the simulated tunnelbroker.net is made at image build (lab/image/tunnelbroker-ca.sh).
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # mmdebstrap checks release signatures with the archive keyring the machine's apt sources name.
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
 

@@ -2,8 +2,8 @@
 # Installs everything the tests and the main job need on a fresh Debian machine: the system packages
 # (qemu and mmdebstrap for the lab, shellcheck and nftables for the host-config tests), the npm
 # dependencies from the committed lockfile (no install scripts run), the Pulumi engine built from Go
-# modules, the lab's two VM images (full and bare), and the pinned Python packages of the Python consumer
-# program (scripts/python-wheels.sh). Idempotent: what is already there is kept.
+# modules, the lab's three VM images (full, bare and docker), and the pinned Python packages of the Python
+# consumer program (scripts/python-wheels.sh). Idempotent: what is already there is kept.
 #
 # The engine and the lab images do not depend on each other, so they are made at the same time: the engine
 # is Go compiling (CPU), the images are mmdebstrap (downloads, dpkg, disk). Each writes its own log, in
@@ -53,9 +53,12 @@ if [ "${IPV6_MAIL_SKIP_LAB:-0}" != 1 ]; then
     job_names+=("$name")
   }
   pulumi_engine() { bash scripts/pulumi-engine.sh >/dev/null; }
-  lab_images() { LAB_FLAVOUR=full bash lab/lab.sh build && LAB_FLAVOUR=bare bash lab/lab.sh build; }
+  lab_images() {
+    LAB_FLAVOUR=full bash lab/lab.sh build && LAB_FLAVOUR=bare bash lab/lab.sh build &&
+      LAB_FLAVOUR=docker bash lab/lab.sh build
+  }
 
-  echo "setup: Pulumi engine and lab images (full, bare), side by side; logs in $logs"
+  echo "setup: Pulumi engine and lab images (full, bare, docker), side by side; logs in $logs"
   start_job pulumi-engine pulumi_engine
   start_job lab-images lab_images
   failed=()

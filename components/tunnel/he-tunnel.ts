@@ -1,14 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
 import {
-  composeHostScript,
   heEndpointUpdateSection,
+  HeEndpointUpdateSpec,
   heEndpointUpdateStdin,
   renderTunnelScripts,
   tunnelApplySection,
   tunnelRemoveSection,
   TunnelSpec,
-  HostScriptSection,
+  TUNNEL_KEEPALIVE_CALENDAR,
+  TUNNEL_KEEPALIVE_UNIT,
 } from "../../host-config";
 import { AddressingFacts, MAIL_FACTS_VERSION, MailFacts, TunnelFacts } from "../../facts/mail-facts";
 import { HostConfiguration, HostPartRenderer } from "../host-configuration";
@@ -100,20 +101,16 @@ export function tunnelSpec(
 }
 
 /**
- * The endpoint update section, when credentials are configured: HE must know the host's current IPv4 before
+ * The endpoint update, when credentials are configured: HE must know the host's current IPv4 before
  * the tunnel can carry anything. The credentials come on stdin ({@link endpointUpdateStdin}).
  */
-export function endpointUpdateSection(
+export function endpointUpdateSpec(
   tunnel: ResolvedTunnel,
   settings: HeTunnelSettings,
   publicIpv4: string,
-): HostScriptSection | undefined {
+): HeEndpointUpdateSpec | undefined {
   if (settings.username === undefined || settings.updateKey === undefined) return undefined;
-  return heEndpointUpdateSection({
-    tunnelId: tunnel.tunnelId,
-    clientIpv4: publicIpv4,
-    updateUrl: tunnel.updateUrl,
-  });
+  return { tunnelId: tunnel.tunnelId, clientIpv4: publicIpv4, updateUrl: tunnel.updateUrl };
 }
 
 /** The endpoint update's credentials as a secret stdin, or undefined without credentials. */
@@ -144,9 +141,12 @@ export function tunnelPart(
       ),
       serviceAddresses: serviceAddressesOf(known.services),
     };
-    const update = endpointUpdateSection(tunnel, settings, publicIpv4);
+    const update = endpointUpdateSpec(tunnel, settings, publicIpv4);
     const apply = tunnelApplySection(spec);
-    return { apply: update ? [update, apply] : [apply], remove: tunnelRemoveSection(spec) };
+    return {
+      apply: update ? [heEndpointUpdateSection(update), apply] : [apply],
+      remove: tunnelRemoveSection(spec),
+    };
   };
 }
 
@@ -161,6 +161,11 @@ export function tunnelFacts(tunnel: ResolvedTunnel, addressing: TunnelAddressing
     routed48: tunnel.routed48,
     mtu: tunnel.mtu,
     sageCertified: tunnel.sageCertified,
+    keepalive: {
+      timer: `${TUNNEL_KEEPALIVE_UNIT}.timer`,
+      target: tunnel.linkServerAddress,
+      schedule: TUNNEL_KEEPALIVE_CALENDAR,
+    },
   };
 }
 
@@ -292,14 +297,8 @@ export class HeTunnel extends pulumi.ComponentResource {
         localIpv4,
         tunnel.providerPrefix ?? (nativeIpv6Prefix || undefined),
       );
-      const rendered = renderTunnelScripts(spec);
-      const update = endpointUpdateSection(tunnel, args, publicIpv4);
-      const apply = update
-        ? composeHostScript([update, tunnelApplySection(spec)], {
-            title: `HE tunnel ${tunnel.interfaceName} (apply)`,
-          })
-        : rendered.apply;
-      return { apply, remove: rendered.remove };
+      const rendered = renderTunnelScripts(spec, endpointUpdateSpec(tunnel, args, publicIpv4));
+      return { apply: rendered.apply, remove: rendered.remove };
     });
     this.ownCommands = registerHostScript(
       name,

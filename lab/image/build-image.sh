@@ -8,9 +8,12 @@
 # LAB_FLAVOUR=full (default) also installs mail-host-packages.txt and receiver-packages.txt (the strict
 # receiving MTA of the internet namespace). LAB_FLAVOUR=bare leaves them out, like a
 # fresh cloud image, and carries them instead as a local package repository (local-repo.sh: apt-get download
-# of them and their missing dependencies, indexed with dpkg-scanpackages) that the VM serves from the provider
-# namespace; its output goes to $LAB_BUILD_DIR/image-bare. Downloaded packages are cached in
-# $LAB_BUILD_DIR/debs (the image's) and $LAB_BUILD_DIR/repo-debs (the repository's).
+# of them, of repo-alternative-packages.txt (Exim, another MTA) and of their missing dependencies, indexed
+# with dpkg-scanpackages) that the VM serves from the provider namespace; its output goes to
+# $LAB_BUILD_DIR/image-bare. Downloaded packages are cached in $LAB_BUILD_DIR/debs (the image's) and
+# $LAB_BUILD_DIR/repo-debs (the repository's).
+# LAB_FLAVOUR=docker is the full flavour plus docker-packages.txt (Debian's docker.io) and the root file system
+# of a test container (docker-listener-rootfs.sh) in /var/lib/lab/docker; output in $LAB_BUILD_DIR/image-docker.
 # SSH keys live beside it in $LAB_BUILD_DIR/ssh and are made once, never committed: id_ed25519 (the key
 # tests and the lab stack log in with), host/ (the VM's host key) and known_hosts (that key, pinned). They
 # survive rebuilds, so a rebuild never locks out a VM that is still running from the previous image.
@@ -22,8 +25,9 @@ flavour=${LAB_FLAVOUR:-full}
 case $flavour in
   full) out=$build/image ;;
   bare) out=$build/image-bare ;;
+  docker) out=$build/image-docker ;;
   *)
-    printf 'lab build: ERROR: LAB_FLAVOUR must be full or bare (got %s)\n' "$flavour" >&2
+    printf 'lab build: ERROR: LAB_FLAVOUR must be full, bare or docker (got %s)\n' "$flavour" >&2
     exit 2
     ;;
 esac
@@ -37,7 +41,7 @@ die() {
 }
 
 tools=(mmdebstrap mkfs.ext4 ssh-keygen python3 sha256sum)
-[ "$flavour" = full ] || tools+=(dpkg-scanpackages dpkg-deb)
+[ "$flavour" != bare ] || tools+=(dpkg-scanpackages dpkg-deb)
 for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is missing: run 'bash scripts/lab-deps.sh' (as root)"
 done
@@ -84,15 +88,19 @@ python3 "$here/host-apt-sources.py" "$codename" >"$work/apt.sources"
 
 package_list() { sed 's/#.*//' "$@" | tr -s ' \t\n' '\n' | grep .; }
 mail_host_packages=$(package_list "$here/mail-host-packages.txt" | paste -sd' ' -)
+alternative_packages=$(package_list "$here/repo-alternative-packages.txt" | paste -sd' ' -)
 repo_hook=()
 if [ "$flavour" = full ]; then
   packages=$(package_list "$here/packages.txt" "$here/mail-host-packages.txt" "$here/receiver-packages.txt" |
     paste -sd, -)
+elif [ "$flavour" = docker ]; then
+  packages=$(package_list "$here/packages.txt" "$here/mail-host-packages.txt" "$here/receiver-packages.txt" \
+    "$here/docker-packages.txt" | paste -sd, -)
 else
   packages=$(package_list "$here/packages.txt" | paste -sd, -)
   mkdir -p "$build/repo-debs"
   # While the bootstrap's apt still knows the archive: the repository of what the bare image lacks.
-  repo_hook=(--customize-hook="$here/local-repo.sh \"\$1\" '$build/repo-debs' $mail_host_packages")
+  repo_hook=(--customize-hook="$here/local-repo.sh \"\$1\" '$build/repo-debs' $mail_host_packages -- $alternative_packages")
 fi
 
 # Debconf answers and the initramfs settings must be in place before the packages are configured.
@@ -116,6 +124,14 @@ mmdebstrap --variant=minbase --mode=root --include="$packages" \
   }
 # Keep the package caches to the packages recent builds used.
 find "$build/debs" "$build/repo-debs" -name '*.deb' -mtime +30 -delete 2>/dev/null || true
+if [ "$flavour" = docker ]; then
+  "$here/docker-listener-rootfs.sh" "$rootfs/var/lib/lab/docker/listener-rootfs.tar" "$work/apt.sources" \
+    "$codename" "$build/debs" >"$work/docker-listener-rootfs.log" 2>&1 ||
+    {
+      tail -30 "$work/docker-listener-rootfs.log" >&2
+      die "the docker flavour's container root file system failed (full log: $work/docker-listener-rootfs.log)"
+    }
+fi
 t1=$(date +%s.%N)
 
 "$here/customize.sh" "$rootfs" "$lab/topology.json" "$build/ssh/id_ed25519.pub" "$build/ssh/host" "$flavour"

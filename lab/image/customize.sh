@@ -5,6 +5,7 @@
 # network configuration (management NIC, public NIC as a cloud provider would configure it), sshd with the
 # build's key, a baseline Postfix, the remote DNS zone, and a boot trimmed of what a lab does not need.
 # FLAVOUR bare (see build-image.sh): no Postfix to set up; apt's only source is the lab's own repository.
+# FLAVOUR docker is set up as full (and Docker starts with Debian's defaults: no daemon.json).
 set -euo pipefail
 root=$1
 topology=$2
@@ -31,7 +32,10 @@ cat >"$root/etc/hosts" <<EOF
 127.0.0.1 localhost
 127.0.1.1 $TOPO_HOST_FQDN $TOPO_HOST_HOSTNAME
 ::1 localhost ip6-localhost ip6-loopback
+# The simulated tunnelbroker.net in the he namespace (lab image only: the name never reaches a resolver).
+$TOPO_HE_TUNNELBROKER_IPV4 $TOPO_HE_TUNNELBROKER_NAME
 EOF
+"$here/tunnelbroker-ca.sh" "$root" "$TOPO_HE_TUNNELBROKER_NAME"
 rm -f "$root/etc/resolv.conf"
 printf 'nameserver %s\noptions timeout:2 attempts:2\n' "$TOPO_HOST_RESOLVER" >"$root/etc/resolv.conf"
 printf '%s\n' "$flavour" >"$root/etc/lab/flavour"
@@ -93,7 +97,7 @@ MaxStartups 50:30:100
 MaxSessions 50
 EOF
 
-if [ "$flavour" = full ]; then
+if [ "$flavour" != bare ]; then
   # Baseline Postfix: a stock "Internet Site" with the host's name, no IPv6 pinning (that is the package's job).
   printf '%s\n' "$TOPO_HOST_FQDN" >"$root/etc/mailname"
   in_root postconf -e "myhostname=$TOPO_HOST_FQDN" "mydestination=$TOPO_HOST_FQDN, localhost" \
@@ -136,8 +140,8 @@ python3 "$root/usr/local/lib/lab/dns-zones.py" base --dir "$root/var/lib/lab/dns
 # emulated CPU): consoles nobody logs in on, binfmt, hugepages, debug/trace/config/fuse file systems and the
 # modules behind them, utmp, network units generated from the kernel command line.
 in_root systemctl enable -q systemd-networkd.service lab-topology.service lab-radvd.service \
-  lab-dns.service lab-mx.service
-if [ "$flavour" = full ]; then
+  lab-dns.service lab-mx.service lab-tunnelbroker.service
+if [ "$flavour" != bare ]; then
   in_root systemctl enable -q lab-receiver.service
 else
   in_root systemctl enable -q lab-repo.service

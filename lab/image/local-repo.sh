@@ -6,8 +6,10 @@
 # never from outside. Also unpacks a private nft for the lab's own namespaces (/usr/local/lib/lab/nft), so
 # the lab's switches work while the mail host itself has no nftables.
 # Runs on the build machine as an mmdebstrap customize hook, while the bootstrap's apt still knows the archive:
-#   local-repo.sh ROOTFS_DIR CACHE_DIR PACKAGE...
-# CACHE_DIR keeps the downloaded .debs between builds (only missing ones are downloaded).
+#   local-repo.sh ROOTFS_DIR CACHE_DIR PACKAGE... [-- ALTERNATIVE...]
+# CACHE_DIR keeps the downloaded .debs between builds (only missing ones are downloaded). Each group after a
+# `--` (repo-alternative-packages.txt: another MTA than Postfix) is resolved on its own, since it conflicts with
+# the first group as packages; the repository carries the union.
 set -euo pipefail
 root=$1
 cache=$2
@@ -27,7 +29,20 @@ install_set() {
     awk '$1 == "Inst" { v = $3; sub(/^\(/, "", v); print $2 "=" v }'
 }
 
-mapfile -t wanted < <(install_set "$@" | sort -u)
+# The install set of every group (groups are separated by `--`), each resolved alone.
+group_sets() {
+  local group=()
+  for arg in "$@" --; do
+    if [ "$arg" = -- ]; then
+      [ "${#group[@]}" -eq 0 ] || install_set "${group[@]}"
+      group=()
+    else
+      group+=("$arg")
+    fi
+  done
+}
+
+mapfile -t wanted < <(group_sets "$@" | sort -u)
 [ "${#wanted[@]}" -gt 0 ] || {
   echo "local-repo: apt would install nothing for: $* (already in the image?)" >&2
   exit 1

@@ -86,6 +86,13 @@ describe("HeTunnel", () => {
     assert.notEqual(remove, create);
     assert.match(remove, /60-ipv6-mail-he-ipv6\.netdev/);
     assert.equal(command.inputs.stdin, undefined, "no credentials, no stdin");
+    // The keepalive the apply installs is in the facts, from the same link address.
+    assert.match(create, /^ExecStart=\/bin\/ping .* -I he-ipv6 2001:470:1f0a:9a::1$/m);
+    assert.deepEqual(tunnel.facts.tunnel?.keepalive, {
+      timer: "ipv6-mail-he-keepalive.timer",
+      target: "2001:470:1f0a:9a::1",
+      schedule: "daily",
+    });
   });
 
   it("updates HE's endpoint with credentials on a secret stdin, never in the scripts", async () => {

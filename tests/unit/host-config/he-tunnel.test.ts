@@ -5,6 +5,7 @@ import {
   RESULT_FAILED,
   RESULT_UNCHANGED,
   renderTunnelScripts,
+  TUNNEL_KEEPALIVE_UNIT,
   TunnelSpec,
 } from "../../../host-config";
 import { assertScriptLints, describeRun, resultLine, Sandbox } from "./shell-harness";
@@ -29,6 +30,8 @@ const DISABLE: TunnelSpec = {
 };
 const NETDEV = "/etc/systemd/network/60-ipv6-mail-he-ipv6.netdev";
 const NETWORK = "/etc/systemd/network/60-ipv6-mail-he-ipv6.network";
+const KEEPALIVE_SERVICE = `/etc/systemd/system/${TUNNEL_KEEPALIVE_UNIT}.service`;
+const KEEPALIVE_TIMER = `/etc/systemd/system/${TUNNEL_KEEPALIVE_UNIT}.timer`;
 
 function lines(text: string): string[] {
   return text.split("\n");
@@ -100,6 +103,17 @@ describe("HE tunnel rendering", () => {
     );
   });
 
+  it("renders a daily, persistent keepalive that pings HE's end of the link over the tunnel", () => {
+    const r = renderTunnelScripts({ ...DISABLE, interfaceName: "he0" });
+    const service = lines(r.files[KEEPALIVE_SERVICE]);
+    assert.ok(service.includes("Type=oneshot"));
+    assert.ok(service.includes("ExecStart=/bin/ping -6 -n -q -c 3 -W 5 -I he0 2001:470:1f0a:123::1"));
+    const timer = lines(r.files[KEEPALIVE_TIMER]);
+    for (const line of ["OnCalendar=daily", "Persistent=true", "WantedBy=timers.target"]) {
+      assert.ok(timer.includes(line), line);
+    }
+  });
+
   it("is deterministic and lints clean", () => {
     for (const spec of [KEEP, DISABLE, { ...KEEP, verifyPing: false, providerPrefix: undefined }]) {
       const a = renderTunnelScripts(spec);
@@ -153,12 +167,18 @@ describe("HE tunnel scripts against stub commands", () => {
       assert.equal(box.read(NETWORK.slice(1)), r.files[NETWORK]);
       assert.match(first.stdout, /he-ipv6 is up; IPv6 leaves from 2001:470:1f0b:123::25/);
       assert.deepEqual(calls(box, /^ping /), ["ping -6 -c 3 -W 2 2001:470:1f0a:123::1"]);
+      assert.equal(box.read(KEEPALIVE_TIMER.slice(1)), r.files[KEEPALIVE_TIMER]);
+      assert.equal(box.read(KEEPALIVE_SERVICE.slice(1)), r.files[KEEPALIVE_SERVICE]);
+      assert.equal(calls(box, /^systemctl daemon-reload$/).length, 1, "systemd reads the new units");
       box.clearCalls();
       const second = box.run(r.apply);
       assert.equal(second.status, 0, describeRun(second));
       assert.equal(resultLine(second), RESULT_UNCHANGED);
       assert.deepEqual(
-        calls(box, /^(networkctl reload|networkctl reconfigure|systemctl restart|ip link delete)/),
+        calls(
+          box,
+          /^(networkctl reload|networkctl reconfigure|systemctl (restart|daemon-reload|enable)|ip link delete)/,
+        ),
         [],
       );
       assert.equal(calls(box, /^ip -6 route get 2001:4860:4860::8888$/).length, 1, "still verified");
@@ -258,6 +278,11 @@ describe("HE tunnel scripts against stub commands", () => {
         assert.equal(box.exists(f.slice(1)), false, f);
       }
       assert.ok(calls(box, /^ip link delete dev he-ipv6$/).length === 1);
+      assert.ok(
+        calls(box, new RegExp(`^systemctl disable --now --quiet ${TUNNEL_KEEPALIVE_UNIT}\\.timer$`))
+          .length === 1,
+      );
+      assert.equal(box.exists(KEEPALIVE_TIMER.slice(1)), false, "keepalive timer removed");
       assert.equal(resultLine(box.run(r.remove)), RESULT_UNCHANGED);
     } finally {
       box.dispose();
