@@ -1,6 +1,6 @@
 import { firewallFacts, FirewallSpec } from "./nftables-firewall";
 import { parseIpv6Address } from "../net";
-import type { OpenPortFacts } from "../facts/mail-facts";
+import type { FirewallFacts, OpenPortFacts } from "../facts/mail-facts";
 
 /** Where FreeBSD's pf service reads its rules by default (`pf_rules` in rc.conf). */
 export const FREEBSD_PF_CONF_PATH = "/etc/pf.conf";
@@ -35,6 +35,14 @@ function pfIcmp6Type(name: string): string {
 
 function pfList(items: readonly (string | number)[]): string {
   return items.length === 1 ? String(items[0]) : `{ ${items.join(", ")} }`;
+}
+
+/**
+ * The facts of the pf rules {@link renderFreebsdPfConf} renders: the nftables ruleset's facts of the same spec,
+ * which the rules are rendered from, loaded by pf.
+ */
+export function freebsdPfFacts(spec: FirewallSpec): FirewallFacts {
+  return { ...firewallFacts(spec), engine: "pf" };
 }
 
 /**

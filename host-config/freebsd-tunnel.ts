@@ -11,12 +11,13 @@ export const FREEBSD_TUNNEL_INTERFACE = "gif0";
  */
 export const FREEBSD_RC_CONF_PATH = "/etc/rc.conf.local";
 
-const GIF_NAME = /^gif\d{1,3}$/;
+/** The names FreeBSD gives cloned 6in4 interfaces: `gif0`, `gif1`, … */
+export const FREEBSD_GIF_NAME = /^gif\d{1,3}$/;
 
 /** The gif interface of `spec`: its `interfaceName` when that is a `gifN`, otherwise a clear error. */
 export function freebsdTunnelInterface(spec: TunnelSpec): string {
   if (spec.interfaceName === undefined) return FREEBSD_TUNNEL_INTERFACE;
-  if (!GIF_NAME.test(spec.interfaceName)) {
+  if (!FREEBSD_GIF_NAME.test(spec.interfaceName)) {
     throw new Error(
       `host-config FreeBSD tunnel: interfaceName "${spec.interfaceName}" is not a FreeBSD gif interface; ` +
         `FreeBSD clones 6in4 tunnels as gifN: leave interfaceName unset (gif0) or set e.g. "gif0"`,

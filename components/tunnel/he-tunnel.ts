@@ -11,7 +11,7 @@ import {
   HostScriptSection,
 } from "../../host-config";
 import { AddressingFacts, MAIL_FACTS_VERSION, MailFacts, TunnelFacts } from "../../facts/mail-facts";
-import { HostConfiguration, HostPartRenderer } from "../host-configuration";
+import { HostConfiguration, HostPartRenderer, KnownHostAddresses } from "../host-configuration";
 import {
   checkSmtpAddressOf,
   checkSmtpInterfaceId,
@@ -125,6 +125,26 @@ export function endpointUpdateStdin(settings: HeTunnelSettings): pulumi.Output<s
 }
 
 /**
+ * The tunnel's spec once the host's addresses are known: it ends at `tunnel.localIpv4` (behind NAT) or the
+ * host's public IPv4, keeps the provider's /64 given or the host's own, and carries the services' addresses.
+ * What {@link tunnelPart} renders for Linux, and what a FreeBSD host's rc.conf lines are rendered from.
+ */
+export function tunnelSpecPart(
+  tunnel: ResolvedTunnel,
+  addressing: TunnelAddressing,
+): (known: KnownHostAddresses) => TunnelSpec {
+  return (known) => ({
+    ...tunnelSpec(
+      tunnel,
+      addressing,
+      known.localIpv4 ?? known.ipv4 ?? "",
+      tunnel.providerPrefix ?? (known.nativePrefix || undefined),
+    ),
+    serviceAddresses: serviceAddressesOf(known.services),
+  });
+}
+
+/**
  * The tunnel's part of a mail host's configuration: HE's endpoint update (with credentials), then the tunnel;
  * removed by the tunnel's remove section. Rendered from {@link tunnelSpec} once the host's addresses are known.
  */
@@ -133,17 +153,10 @@ export function tunnelPart(
   settings: HeTunnelSettings,
   addressing: TunnelAddressing,
 ): HostPartRenderer {
+  const specOf = tunnelSpecPart(tunnel, addressing);
   return (known) => {
     const publicIpv4 = known.ipv4 ?? "";
-    const spec = {
-      ...tunnelSpec(
-        tunnel,
-        addressing,
-        known.localIpv4 ?? publicIpv4,
-        tunnel.providerPrefix ?? (known.nativePrefix || undefined),
-      ),
-      serviceAddresses: serviceAddressesOf(known.services),
-    };
+    const spec = specOf(known);
     const update = endpointUpdateSection(tunnel, settings, publicIpv4);
     const apply = tunnelApplySection(spec);
     return { apply: update ? [update, apply] : [apply], remove: tunnelRemoveSection(spec) };
@@ -259,6 +272,7 @@ export class HeTunnel extends pulumi.ComponentResource {
     if (composedBy) {
       this.configuration = composedBy;
       composedBy.addressing = tunnelPart(tunnel, args, addressing);
+      composedBy.tunnelSpec = tunnelSpecPart(tunnel, addressing);
       this.registerOutputs({ facts: this.facts });
       return;
     }
