@@ -65,7 +65,7 @@ export function checkFreebsdMailServerArgs(args: MailServerArgs): ConfigProblem[
       problem:
         "steers the provider's own IPv6 route, which FreeBSD's rc.conf cannot (no source policy rules): " +
         "on FreeBSD the tunnel is the host's one IPv6 default route",
-      fix: "remove it",
+      fix: `remove tunnel.${field}`,
     });
   }
   if (tunnel.username !== undefined || tunnel.updateKey !== undefined) {
