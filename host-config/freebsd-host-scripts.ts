@@ -77,10 +77,7 @@ mkdir -p "$run_backup"`;
 /** What the rc.conf.local lines configure, applied again: the tunnel, IPv6 routes, the address policy. */
 function reloadRcConf(gif: string | undefined): string {
   const lines = gif
-    ? [
-        `    service netif restart ${gif} || return 1`,
-        "    service routing restart inet6 || return 1",
-      ]
+    ? [`    service netif restart ${gif} || return 1`, "    service routing restart inet6 || return 1"]
     : [];
   return [...lines, "    service ip6addrctl restart || return 1"].join("\n");
 }
@@ -239,7 +236,11 @@ export function composeFreebsdHostScripts(spec: FreebsdHostScriptsSpec): MailHos
             parseIpv6Address(spec.tunnel.smtpAddress),
             parseIpv6Address(spec.tunnel.linkServerAddress),
             parseIpv6Address(
-              settingValue(TUNNEL_VERIFY_TARGET, spec.tunnel.verifyTarget, "host-config tunnel: verifyTarget"),
+              settingValue(
+                TUNNEL_VERIFY_TARGET,
+                spec.tunnel.verifyTarget,
+                "host-config tunnel: verifyTarget",
+              ),
             ),
           ),
         ]

@@ -50,7 +50,10 @@ export function renderFreebsdMailHost(spec: FreebsdMailHostSpec): FreebsdMailHos
     `pf_rules="${FREEBSD_PF_CONF_PATH}"`,
   );
   if (spec.preferIpv4) {
-    rc.push("# ipv6-mail: the host's own connections prefer IPv4 (ip6addrctl(8))", 'ip6addrctl_policy="ipv4_prefer"');
+    rc.push(
+      "# ipv6-mail: the host's own connections prefer IPv4 (ip6addrctl(8))",
+      'ip6addrctl_policy="ipv4_prefer"',
+    );
   }
   const postfix = spec.postfix ? renderFreebsdPostfix(spec.postfix) : undefined;
   if (postfix)

@@ -166,7 +166,7 @@ function checkDropletImage(args: DigitalOceanHostArgs, fieldPrefix: string): Con
           field: `${fieldPrefix}image`,
           value: image,
           problem: 'is a Linux image, and os is "freebsd"',
-          fix: 'give the id of your FreeBSD custom image, or remove os (Debian)',
+          fix: "give the id of your FreeBSD custom image, or remove os (Debian)",
         },
       ];
     }

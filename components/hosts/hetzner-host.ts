@@ -156,7 +156,8 @@ export function checkHetznerHostArgs(args: HetznerHostArgs, fieldPrefix: string)
     problems.push({
       field: `${fieldPrefix}os`,
       value: args.os,
-      problem: "is not supported on Hetzner Cloud, which offers no FreeBSD image (only an ISO to install by hand)",
+      problem:
+        "is not supported on Hetzner Cloud, which offers no FreeBSD image (only an ISO to install by hand)",
       fix: 'remove os (Debian), or install FreeBSD yourself and configure it as an existing host with os: "freebsd"',
     });
   }

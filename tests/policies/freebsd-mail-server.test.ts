@@ -112,7 +112,10 @@ test("pf facts that drop neighbour discovery or accept all IPv6 input fail the F
   const noNd = await checkResources(
     withFirewall((f) => ({
       ...f,
-      ipv6Input: { ...f.ipv6Input, icmpv6Accepted: f.ipv6Input.icmpv6Accepted.filter((t) => !t.startsWith("nd-")) },
+      ipv6Input: {
+        ...f.ipv6Input,
+        icmpv6Accepted: f.ipv6Input.icmpv6Accepted.filter((t) => !t.startsWith("nd-")),
+      },
     })),
     { now: NOW },
   );

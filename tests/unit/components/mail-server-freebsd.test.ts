@@ -19,7 +19,15 @@ import {
   hetznerMailServer,
   SSH_PRIVATE_KEY,
 } from "./fixtures";
-import { DROPLET_IPV4, expectRejected, installMocks, MockEnvironment, text, unwrap, valueOf } from "./mock-harness";
+import {
+  DROPLET_IPV4,
+  expectRejected,
+  installMocks,
+  MockEnvironment,
+  text,
+  unwrap,
+  valueOf,
+} from "./mock-harness";
 
 const COMMAND = "command:remote:Command";
 const DROPLET = "digitalocean:index/droplet:Droplet";
@@ -96,10 +104,10 @@ describe("MailServer on a FreeBSD droplet", () => {
     const firewall = facts(env, "ipv6-mail:index:HostFirewall", "mx").firewall;
     assert.equal(firewall?.engine, "pf");
     assert.deepEqual(firewall?.ipv6Input.interfaces, ["*", "gif0"]);
-    assert.deepEqual(firewall?.ipv6Input.open.map((o) => [o.port, o.sources]), [
-      ...DEFAULT_MAIL_PORTS.map((port) => [port, ["::/0"]]),
-      [22, [ADMIN_IPV6]],
-    ]);
+    assert.deepEqual(
+      firewall?.ipv6Input.open.map((o) => [o.port, o.sources]),
+      [...DEFAULT_MAIL_PORTS.map((port) => [port, ["::/0"]]), [22, [ADMIN_IPV6]]],
+    );
     const pf = renderFreebsdPfConf({
       allowedTcpPorts: DEFAULT_MAIL_PORTS,
       adminSources: FIREWALL.adminSources,
@@ -164,7 +172,9 @@ describe("MailServer on FreeBSD: what is not rendered for FreeBSD is refused by 
     },
     {
       name: "a FreeBSD droplet from a Linux image",
-      args: freebsdDroplet({ digitalocean: { ...base.digitalocean!, os: "freebsd", image: "debian-12-x64" } }),
+      args: freebsdDroplet({
+        digitalocean: { ...base.digitalocean!, os: "freebsd", image: "debian-12-x64" },
+      }),
       field: "digitalocean.image",
       value: "debian-12-x64",
       mentions: ['os is "freebsd"'],

@@ -112,7 +112,10 @@ describe("FreeBSD host scripts", () => {
         "service postfix restart",
       ])
         assert.ok(calls.includes(call), `${call} in ${calls.join("; ")}`);
-      assert.ok(calls.some((c) => c.startsWith("nohup sh -c")), "the pf rollback is armed");
+      assert.ok(
+        calls.some((c) => c.startsWith("nohup sh -c")),
+        "the pf rollback is armed",
+      );
       assert.ok(box.exists(`${FREEBSD_STATE_DIR}/pf-pending`));
 
       box.clearCalls();

@@ -219,7 +219,9 @@ describe("FreeBSD pf.conf", () => {
       ],
     };
     const r = rules(renderFreebsdPfConf(spec));
-    assert.ok(r.includes("pass in quick inet6 proto tcp from any to 2001:470:1f15:106a::80 port 443 keep state"));
+    assert.ok(
+      r.includes("pass in quick inet6 proto tcp from any to 2001:470:1f15:106a::80 port 443 keep state"),
+    );
     assert.ok(
       r.includes(
         "pass in quick inet6 proto tcp from { 2001:db8:a::/48, 2001:db8:b::7 } to 2001:470:1f15:106a::3389 port 3389 keep state",
