@@ -68,23 +68,19 @@ export class HostConfiguration {
     if (this.firewall === undefined) {
       throw new Error(`mail host ${this.hostName}: no firewall part joined the host configuration`);
     }
-    if (this.os === HostOs.Freebsd) {
-      return composeFreebsdHostScripts({
-        hostName: this.hostName,
-        tunnel: this.tunnelSpec?.(known),
-        firewall: { ...this.firewall, services: known.services },
-        postfix: this.postfixSpec?.(known),
-        preferIpv4: this.preferIpv4,
-      });
-    }
-    return composeMailHostScripts({
+    // The services' rules need their addresses, known with the /64.
+    const common = {
       hostName: this.hostName,
-      addressing: this.addressing?.(known),
-      // The services' rules need their addresses, known with the /64.
       firewall: { ...this.firewall, services: known.services },
-      mta: this.mta?.(known),
       preferIpv4: this.preferIpv4,
-    });
+    };
+    return this.os === HostOs.Freebsd
+      ? composeFreebsdHostScripts({
+          ...common,
+          tunnel: this.tunnelSpec?.(known),
+          postfix: this.postfixSpec?.(known),
+        })
+      : composeMailHostScripts({ ...common, addressing: this.addressing?.(known), mta: this.mta?.(known) });
   }
 
   /** The commands that apply the configuration, once the MailServer registered them. */

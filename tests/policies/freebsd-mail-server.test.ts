@@ -6,7 +6,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
 import { MailServer, MailServerArgs } from "../../components";
 import type { FirewallFacts, MailFacts } from "../../facts/mail-facts";
 import { checkResources, runProgram } from "../../testing";
@@ -15,35 +14,14 @@ import { hostFirewallCoverage } from "../../policies/core/host-firewall-coverage
 import { check, describe, entriesOf, findings, NOW } from "./helpers";
 import { HE } from "./fixtures/addresses";
 import { providerOutputs } from "./fixtures/programs";
+import { digitalOceanMailServerArgs } from "./fixtures/mail-server-args";
 
-const SSH = {
-  sshKeys: ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"],
-  sshPrivateKey: pulumi.secret("not-a-key"),
-};
-
+/** The droplet fixture on Debian, or on FreeBSD from a custom image. */
 function dropletArgs(os: "debian" | "freebsd", overrides: Partial<MailServerArgs> = {}): MailServerArgs {
-  return {
-    hostName: "mx1.example.net",
-    zone: "example.net",
-    digitalocean: { ...SSH, ...(os === "freebsd" ? { os, image: "178412345" } : {}) },
-    tunnel: {
-      tunnelId: "912345",
-      heServerIpv4: HE.serverIpv4,
-      linkClientAddress: HE.linkClient,
-      linkServerAddress: HE.linkServer,
-      routedPrefix: HE.routed64,
-      sageCertified: true,
-    },
-    firewall: { adminSources: ["192.0.2.7/32", "2001:470:abcd::/48"] },
-    mta: { kind: "postfix" },
-    dns: {
-      cloudflare: {
-        zoneId: "0123456789abcdef0123456789abcdef",
-        reverseZoneId: "fedcba9876543210fedcba9876543210",
-      },
-    },
-    ...overrides,
-  };
+  const args = digitalOceanMailServerArgs(overrides);
+  return os === "debian"
+    ? args
+    : { ...args, digitalocean: { ...args.digitalocean!, os, image: "178412345" } };
 }
 
 /** What the pack found, by rule and level, to compare two stacks' reports. */

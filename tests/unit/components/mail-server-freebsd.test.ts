@@ -7,9 +7,9 @@
 import { before, beforeEach, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { DEFAULT_MAIL_PORTS, MailServer, MailServerArgs } from "../../../components";
-import type { MailFacts } from "../../../facts/mail-facts";
 import { FREEBSD_RC_CONF_PATH, renderFreebsdPfConf } from "../../../host-config";
 import { assertExplained } from "../net/problem-assertions";
+import { buildMailServer, registeredFacts } from "./mail-server-build";
 import {
   ADMIN_IPV6,
   digitalOceanMailServer,
@@ -19,15 +19,7 @@ import {
   hetznerMailServer,
   SSH_PRIVATE_KEY,
 } from "./fixtures";
-import {
-  DROPLET_IPV4,
-  expectRejected,
-  installMocks,
-  MockEnvironment,
-  text,
-  unwrap,
-  valueOf,
-} from "./mock-harness";
+import { DROPLET_IPV4, expectRejected, installMocks, MockEnvironment, text, unwrap } from "./mock-harness";
 
 const COMMAND = "command:remote:Command";
 const DROPLET = "digitalocean:index/droplet:Droplet";
@@ -45,18 +37,6 @@ function freebsdDroplet(overrides: Partial<MailServerArgs> = {}): MailServerArgs
   };
 }
 
-async function build(env: MockEnvironment, name: string, args: MailServerArgs): Promise<MailServer> {
-  const server = new MailServer(name, args);
-  await valueOf(server.dnsRecords);
-  await valueOf(server.hostCommands.confirm?.stdout);
-  await env.settle();
-  return server;
-}
-
-function facts(env: MockEnvironment, type: string, name: string): MailFacts {
-  return (unwrap(env.get(type, name).outputs) as { facts: MailFacts }).facts;
-}
-
 describe("MailServer on a FreeBSD droplet", () => {
   let env: MockEnvironment;
   before(async () => {
@@ -65,7 +45,7 @@ describe("MailServer on a FreeBSD droplet", () => {
   beforeEach(() => env.reset());
 
   it("creates the droplet from the custom image and configures it with the FreeBSD scripts", async () => {
-    const server = await build(
+    const server = await buildMailServer(
       env,
       "mx",
       freebsdDroplet({
@@ -100,8 +80,8 @@ describe("MailServer on a FreeBSD droplet", () => {
   });
 
   it("renders pf from the firewall spec whose facts it publishes: engine pf, the same ports and ICMPv6", async () => {
-    await build(env, "mx", freebsdDroplet());
-    const firewall = facts(env, "ipv6-mail:index:HostFirewall", "mx").firewall;
+    await buildMailServer(env, "mx", freebsdDroplet());
+    const firewall = registeredFacts(env, "ipv6-mail:index:HostFirewall", "mx").firewall;
     assert.equal(firewall?.engine, "pf");
     assert.deepEqual(firewall?.ipv6Input.interfaces, ["*", "gif0"]);
     assert.deepEqual(
@@ -115,14 +95,14 @@ describe("MailServer on a FreeBSD droplet", () => {
       tunnelInterface: "gif0",
     });
     assert.ok(text(env.get(COMMAND, "mx-host"), "create").includes(pf), "the apply carries that pf.conf");
-    const server = facts(env, "ipv6-mail:index:MailServer", "mx");
+    const server = registeredFacts(env, "ipv6-mail:index:MailServer", "mx");
     assert.equal(server.hostOs, "freebsd");
-    assert.equal(facts(env, "ipv6-mail:index:HeTunnel", "mx").tunnel?.interfaceName, "gif0");
-    assert.equal(facts(env, "ipv6-mail:index:MtaBinding", "mx").mta?.bind6?.value, HE_SMTP_ADDRESS);
+    assert.equal(registeredFacts(env, "ipv6-mail:index:HeTunnel", "mx").tunnel?.interfaceName, "gif0");
+    assert.equal(registeredFacts(env, "ipv6-mail:index:MtaBinding", "mx").mta?.bind6?.value, HE_SMTP_ADDRESS);
   });
 
   it("an existing FreeBSD host with a tunnel, and a Debian host's scripts unchanged by os: debian", async () => {
-    await build(env, "bsd", {
+    await buildMailServer(env, "bsd", {
       hostName: "mx3.example.org",
       zone: "example.org",
       existing: {
@@ -136,11 +116,11 @@ describe("MailServer on a FreeBSD droplet", () => {
     assert.match(text(env.get(COMMAND, "bsd-host"), "create"), /^ipv6_defaultrouter="-iface gif1"$/m);
 
     await env.reset();
-    await build(env, "deb", digitalOceanMailServer());
+    await buildMailServer(env, "deb", digitalOceanMailServer());
     const implicit = text(env.get(COMMAND, "deb-host"), "create");
     await env.reset();
     const base = digitalOceanMailServer();
-    await build(env, "deb", { ...base, digitalocean: { ...base.digitalocean!, os: "debian" } });
+    await buildMailServer(env, "deb", { ...base, digitalocean: { ...base.digitalocean!, os: "debian" } });
     assert.equal(text(env.get(COMMAND, "deb-host"), "create"), implicit);
     assert.match(implicit, /^#!\/bin\/bash/);
   });

@@ -16,18 +16,13 @@ import {
   TunnelSpec,
 } from "../../../host-config";
 import { postfixBox } from "./postfix-stub";
+import { SEED_004 } from "./freebsd-seed";
 import { describeRun, resultLine, Sandbox } from "./shell-harness";
 
 const TUNNEL: TunnelSpec = {
+  ...SEED_004,
   interfaceName: "gif0",
-  heServerIpv4: "216.66.84.46",
-  localIpv4: "188.166.79.215",
-  linkClientAddress: "2001:470:1f14:106a::2",
-  linkServerAddress: "2001:470:1f14:106a::1",
-  routedPrefix: "2001:470:1f15:106a::/64",
-  smtpAddress: "2001:470:1f15:106a::215",
   serviceAddresses: ["2001:470:1f15:106a::80"],
-  providerDefaultRoute: "keep",
 };
 
 const SPEC: FreebsdHostScriptsSpec = {

@@ -21,17 +21,7 @@ import {
   TunnelSpec,
 } from "../../../host-config";
 import { postfixBox } from "./postfix-stub";
-
-/** Seed 004's tunnel (a DigitalOcean FreeBSD droplet in Amsterdam). */
-const SEED_004: TunnelSpec = {
-  heServerIpv4: "216.66.84.46",
-  localIpv4: "188.166.79.215",
-  linkClientAddress: "2001:470:1f14:106a::2",
-  linkServerAddress: "2001:470:1f14:106a::1",
-  routedPrefix: "2001:470:1f15:106a::/64",
-  smtpAddress: "2001:470:1f15:106a::215",
-  providerDefaultRoute: "keep",
-};
+import { SEED_004 } from "./freebsd-seed";
 
 /** Runs `script` with POSIX sh (dash here: no bash-isms pass), `args` before it. */
 function sh(args: string[], script: string, env: Record<string, string> = {}) {
