@@ -63,6 +63,10 @@ const TYPE = "ipv6-mail:index:MailServer";
  * second session confirms the host is still reachable, which keeps the firewall's ruleset (otherwise it rolls
  * back by itself).
  *
+ * A host whose `os` is `freebsd` (seed 004's droplet) is configured from the same parts by FreeBSD's scripts
+ * (rc.conf.local with a gif tunnel, pf, Postfix; see `composeFreebsdHostScripts`): rendered, not proven in a
+ * FreeBSD kernel. What those scripts do not carry out is refused by its field.
+ *
  * Every argument given literally is checked before anything is registered, and all problems are reported
  * together.
  */

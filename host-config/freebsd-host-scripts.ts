@@ -66,13 +66,17 @@ without_block() {
   if [ -f "$1" ]; then
     awk -v b='${BLOCK_BEGIN}' -v e='${BLOCK_END}' '$0 == b { skip = 1; next } $0 == e { skip = 0; next } !skip' "$1"
   fi
-}
-rc="$IPV6_MAIL_ROOT${FREEBSD_RC_CONF_PATH}"
-pf="$IPV6_MAIL_ROOT${FREEBSD_PF_CONF_PATH}"
-[ "$(uname -s)" = FreeBSD ] || fail "these scripts configure FreeBSD (uname -s: $(uname -s)); a Linux host takes the Linux scripts"
+}`;
+
+/** Every script starts here, after its helpers: on FreeBSD only, before anything is changed. */
+const START = `[ "$(uname -s)" = FreeBSD ] || fail "these scripts configure FreeBSD (uname -s: $(uname -s)); a Linux host takes the Linux scripts"
 mkdir -p "$originals"
 rm -rf "$run_backup"
 mkdir -p "$run_backup"`;
+
+/** The files the apply and remove scripts change, under the scratch root. */
+const FILES = `rc="$IPV6_MAIL_ROOT${FREEBSD_RC_CONF_PATH}"
+pf="$IPV6_MAIL_ROOT${FREEBSD_PF_CONF_PATH}"`;
 
 /** What the rc.conf.local lines configure, applied again: the tunnel, IPv6 routes, the address policy. */
 function reloadRcConf(gif: string | undefined): string {
@@ -152,7 +156,7 @@ else
   # Unless confirmed within ${rollbackSeconds} s: the previous rules back, or pf off when there were none.
   nohup sh -c 'sleep ${rollbackSeconds}; [ -e "$1/pf-pending" ] || exit 0
     if [ -e "$1/pf.conf.previous" ]; then cp -p "$1/pf.conf.previous" "$2"; pfctl -f "$2"
-    else rm -f "$2"; pfctl -d; fi; rm -f "$1/pf-pending"' sh "$state" "$pf" >/dev/null 2>&1 &
+    else rm -f "$2"; pfctl -d; fi; rm -f "$1/pf-pending"' sh "$state" "$pf" </dev/null >/dev/null 2>&1 &
   pfctl -f "$pf" || fail "pfctl -f ${FREEBSD_PF_CONF_PATH} failed"
 fi
 pfctl -e 2>/dev/null || true
@@ -228,6 +232,8 @@ export function composeFreebsdHostScripts(spec: FreebsdHostScriptsSpec): MailHos
     title("apply"),
     applyRollback(gif),
     FRAME,
+    FILES,
+    START,
     rcConfApply(files[FREEBSD_RC_CONF_PATH]),
     ...(spec.tunnel && gif
       ? [
@@ -255,6 +261,7 @@ export function composeFreebsdHostScripts(spec: FreebsdHostScriptsSpec): MailHos
     title("confirm"),
     NO_ROLLBACK,
     FRAME,
+    START,
     `if [ -e "$state/pf-pending" ]; then
   rm -f "$state/pf-pending" "$state/pf.conf.previous" "$state/pf.conf.previous.absent"
   mark_changed "pf rules kept"
@@ -267,6 +274,8 @@ fi`,
     title("remove"),
     NO_ROLLBACK,
     FRAME,
+    FILES,
+    START,
     `rm -f "$state/pf-pending"
 if [ -f "$rc" ] && grep -qxF '${BLOCK_BEGIN}' "$rc"; then
   without_block "$rc" >"$state/rc.conf.local.new"

@@ -17,7 +17,7 @@ import {
 } from "../../../host-config";
 import { postfixBox } from "./postfix-stub";
 import { SEED_004 } from "./freebsd-seed";
-import { describeRun, resultLine, Sandbox } from "./shell-harness";
+import { assertScriptLints, describeRun, resultLine, Sandbox } from "./shell-harness";
 
 const TUNNEL: TunnelSpec = {
   ...SEED_004,
@@ -78,9 +78,8 @@ describe("FreeBSD host scripts", () => {
   const scripts = composeFreebsdHostScripts(SPEC);
 
   for (const [name, script] of Object.entries(scripts)) {
-    it(`${name}: POSIX sh (sh -n under dash), no bash, no Linux tools`, () => {
-      const check = spawnSync("sh", ["-n", "-c", script], { encoding: "utf8" });
-      assert.equal(check.status, 0, check.stderr);
+    it(`${name}: POSIX sh (sh -n under dash, shellcheck -s sh), no bash, no Linux tools`, () => {
+      assertScriptLints(script, `FreeBSD ${name}`, "sh");
       assert.match(script, /^#!\/bin\/sh\n/);
       assert.doesNotMatch(script, /\bnft\b|\bsystemctl\b|\bip (-6 )?(route|addr|link|tunnel)\b|\[\[/);
     });
