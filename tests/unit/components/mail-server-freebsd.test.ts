@@ -101,6 +101,19 @@ describe("MailServer on a FreeBSD droplet", () => {
     assert.equal(registeredFacts(env, "ipv6-mail:index:MtaBinding", "mx").mta?.bind6?.value, HE_SMTP_ADDRESS);
   });
 
+  it("a FreeBSD droplet sending over IPv4 only: pf resets IPv6 port 25, IPv4 preferred, no gif, no Postfix binding", async () => {
+    await buildMailServer(env, "v4", freebsdDroplet({ tunnel: undefined, smtpOverIpv4Only: true }));
+    const apply = text(env.get(COMMAND, "v4-host"), "create");
+    const lines = apply.split("\n");
+    assert.ok(lines.includes("block return-rst in quick inet6 proto tcp from any to any port 25"), apply);
+    assert.ok(lines.includes('ip6addrctl_policy="ipv4_prefer"'));
+    assert.doesNotMatch(apply, /gif0|smtp_bind_address6|postfix_enable/);
+    assert.equal(
+      registeredFacts(env, "ipv6-mail:index:HostFirewall", "v4").firewall?.ipv6Input.rejected[0]?.port,
+      25,
+    );
+  });
+
   it("an existing FreeBSD host with a tunnel, and a Debian host's scripts unchanged by os: debian", async () => {
     await buildMailServer(env, "bsd", {
       hostName: "mx3.example.org",
