@@ -1,4 +1,13 @@
-import { composeMailHostScripts, FirewallSpec, MailHostPart, MailHostScripts } from "../host-config";
+import {
+  composeFreebsdHostScripts,
+  composeMailHostScripts,
+  FirewallSpec,
+  MailHostPart,
+  MailHostScripts,
+  PostfixSpec,
+  TunnelSpec,
+} from "../host-config";
+import { HostOs } from "./hosts/host-os";
 import { HostScriptCommands } from "./transport/host-script-command";
 import type { HostService } from "../net";
 
@@ -19,6 +28,12 @@ export interface KnownHostAddresses {
 export type HostPartRenderer = (known: KnownHostAddresses) => MailHostPart | undefined;
 
 /**
+ * A part's spec for known addresses, for a FreeBSD host (whose files are rendered from the specs, not from
+ * Linux sections); undefined when the part has nothing to do on this host.
+ */
+export type HostSpecRenderer<T> = (known: KnownHostAddresses) => T | undefined;
+
+/**
  * The one configuration of a mail host that {@link MailServer}'s parts feed. The tunnel (or the native
  * address), the firewall and the MTA are components of their own under the MailServer, so a reader of the code
  * or of `pulumi preview` sees them, but the host is configured by one SSH session plus the confirmation: each
@@ -30,15 +45,22 @@ export class HostConfiguration {
   addressing?: HostPartRenderer;
   firewall?: FirewallSpec;
   mta?: HostPartRenderer;
+  /** The tunnel's spec, for a FreeBSD host (its rc.conf lines). */
+  tunnelSpec?: HostSpecRenderer<TunnelSpec>;
+  /** Postfix's spec, for a FreeBSD host (its main.cf settings). */
+  postfixSpec?: HostSpecRenderer<PostfixSpec>;
   private registered?: HostScriptCommands;
 
   /**
    * @param hostName the host's FQDN as the user wrote it (the scripts' titles)
-   * @param preferIpv4 write gai.conf to prefer IPv4
+   * @param preferIpv4 prefer IPv4 for the host's own connections (gai.conf; ip6addrctl on FreeBSD)
+   * @param os the host's OS: the Debian scripts ({@link composeMailHostScripts}) or FreeBSD's
+   *   ({@link composeFreebsdHostScripts}), rendered from the same parts
    */
   constructor(
     readonly hostName: string,
     readonly preferIpv4: boolean,
+    readonly os: HostOs = HostOs.Debian,
   ) {}
 
   /** The host's scripts for known addresses. */
@@ -46,14 +68,19 @@ export class HostConfiguration {
     if (this.firewall === undefined) {
       throw new Error(`mail host ${this.hostName}: no firewall part joined the host configuration`);
     }
-    return composeMailHostScripts({
+    // The services' rules need their addresses, known with the /64.
+    const common = {
       hostName: this.hostName,
-      addressing: this.addressing?.(known),
-      // The services' rules need their addresses, known with the /64.
       firewall: { ...this.firewall, services: known.services },
-      mta: this.mta?.(known),
       preferIpv4: this.preferIpv4,
-    });
+    };
+    return this.os === HostOs.Freebsd
+      ? composeFreebsdHostScripts({
+          ...common,
+          tunnel: this.tunnelSpec?.(known),
+          postfix: this.postfixSpec?.(known),
+        })
+      : composeMailHostScripts({ ...common, addressing: this.addressing?.(known), mta: this.mta?.(known) });
   }
 
   /** The commands that apply the configuration, once the MailServer registered them. */

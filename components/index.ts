@@ -11,6 +11,7 @@ export { HetznerHost } from "./hosts/hetzner-host";
 export type { HetznerHostArgs, HetznerHostSettings } from "./hosts/hetzner-host";
 export { ExistingHost } from "./hosts/existing-host";
 export type { MailHost } from "./hosts/mail-host";
+export { HostOs } from "./hosts/host-os";
 export type { ExistingHostArgs } from "./hosts/existing-host";
 export { DEFAULT_MAIL_PORTS } from "./hosts/access-args";
 export type { AccessArgs } from "./hosts/access-args";

@@ -7,6 +7,7 @@ import { MtaSettings, checkMtaSettings } from "./mta/mta-settings";
 import { MailDnsCloudflareArgs } from "./dns/mail-dns";
 import { MailDnsSettings } from "./dns/mail-dns-settings";
 import { checkHostName } from "./hosts/host-args-check";
+import { checkFreebsdMailServerArgs } from "./hosts/freebsd-mail-server-check";
 import { checkServiceSettings, ServiceSettings } from "./services/service-settings";
 import {
   checkSetting,
@@ -185,6 +186,7 @@ export function checkMailServerArgs(args: MailServerArgs): ConfigProblem[] {
   }
   problems.push(...checkSmtpInterfaceId(args?.smtpInterfaceId, "smtpInterfaceId"));
   problems.push(...checkServicesArgs(args));
+  problems.push(...checkFreebsdMailServerArgs(args));
   return problems;
 }
 

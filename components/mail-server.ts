@@ -22,7 +22,9 @@ import { isMailDnsSetting, mailDnsSettingsOf } from "./dns/mail-dns-settings";
 import { HostScriptCommands, registerHostScript } from "./transport/host-script-command";
 import { claimDedicatedPrefix } from "./prefix-claims";
 import { HostConfiguration, HostPartRenderer } from "./host-configuration";
-import { nativeAddressRemoveSection, nativeAddressSection } from "../host-config";
+import { FREEBSD_TUNNEL_INTERFACE, nativeAddressRemoveSection, nativeAddressSection } from "../host-config";
+import { HostOs } from "./hosts/host-os";
+import { mailServerHostOs } from "./hosts/freebsd-mail-server-check";
 import { AddressingFacts, FactValue, FactValues, MAIL_FACTS_VERSION, MailFacts } from "../facts/mail-facts";
 import {
   ConfigProblem,
@@ -61,6 +63,10 @@ const TYPE = "ipv6-mail:index:MailServer";
  * second session confirms the host is still reachable, which keeps the firewall's ruleset (otherwise it rolls
  * back by itself).
  *
+ * A host whose `os` is `freebsd` (seed 004's droplet) is configured from the same parts by FreeBSD's scripts
+ * (rc.conf.local with a gif tunnel, pf, Postfix; see `composeFreebsdHostScripts`): rendered, not proven in a
+ * FreeBSD kernel. What those scripts do not carry out is refused by its field.
+ *
  * Every argument given literally is checked before anything is registered, and all problems are reported
  * together.
  */
@@ -93,7 +99,13 @@ export class MailServer extends pulumi.ComponentResource {
 
     const hostName = args.hostName.toLowerCase();
     const interfaceId = args.smtpInterfaceId ?? DEFAULT_SMTP_INTERFACE_ID;
-    const tunnel = args.tunnel ? resolveTunnel(args.tunnel) : undefined;
+    const os = mailServerHostOs(args);
+    // A FreeBSD host's tunnel is a gif interface: gif0 unless the tunnel names another gifN.
+    const tunnelSettings =
+      args.tunnel && os === HostOs.Freebsd
+        ? { ...args.tunnel, interfaceName: args.tunnel.interfaceName ?? FREEBSD_TUNNEL_INTERFACE }
+        : args.tunnel;
+    const tunnel = tunnelSettings ? resolveTunnel(tunnelSettings) : undefined;
     const services: HostService[] = resolveServices(args.services, args.zone.toLowerCase());
     // The dedicated /64 is known now for tunnels and declared prefixes, and checked before registering.
     let staticPrefix: string | undefined;
@@ -175,6 +187,7 @@ export class MailServer extends pulumi.ComponentResource {
     const configuration = new HostConfiguration(
       args.hostName,
       (args.preferIpv4Outbound || args.smtpOverIpv4Only) ?? false,
+      os,
     );
     const allowDocumentationPrefixes = args.allowDocumentationPrefixes;
     const addressing = !sendsOverIpv6
@@ -184,11 +197,11 @@ export class MailServer extends pulumi.ComponentResource {
           ? undefined
           : literalAddressing(staticPrefix, interfaceId, host)
         : derivedAddressing(interfaceId, host);
-    if (tunnel && args.tunnel) {
+    if (tunnel && tunnelSettings) {
       this.tunnel = new HeTunnel(
         name,
         {
-          ...args.tunnel,
+          ...tunnelSettings,
           connection: host.connection,
           hostName,
           publicIpv4: hostIpv4 as pulumi.Output<string>,
@@ -294,6 +307,7 @@ export class MailServer extends pulumi.ComponentResource {
     this.facts = {
       version: MAIL_FACTS_VERSION,
       component: "MailServer",
+      hostOs: os,
       sendsOverIpv6,
       addressing: addressFacts,
       services: serviceFactsOf(

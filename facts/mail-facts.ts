@@ -107,9 +107,14 @@ export interface ServiceFacts {
   readonly ports: readonly { readonly port: number; readonly sources: readonly string[] }[];
 }
 
-/** The IPv6 host firewall (nftables) as loaded: default policy, what is kept open, and for whom. */
+/** The IPv6 host firewall (nftables, or pf on FreeBSD) as loaded: default policy, what is kept open, and for whom. */
 export interface FirewallFacts {
-  /** `table ip6 ipv6_mail`, input hook. */
+  /**
+   * What loads the rules: `nftables` (`table ip6 ipv6_mail`) or `pf` (FreeBSD's `/etc/pf.conf`), rendered from
+   * the same spec, so the rest of these facts is the same for both. Absent in facts written before it: nftables.
+   */
+  readonly engine?: "nftables" | "pf";
+  /** `table ip6 ipv6_mail`'s input hook, or pf's inbound IPv6 rules (bound to no interface either). */
   readonly ipv6Input: {
     readonly policy: "drop" | "accept";
     /** Interfaces the chain filters: `*` (every interface: the hook is not interface-bound), and the tunnel's. */
@@ -169,6 +174,11 @@ export interface MailFacts {
    * refs name the parent MailServer's `values`, and the host is configured by the MailServer's one host script.
    */
   readonly partOf?: "MailServer";
+  /**
+   * The host's OS (MailServer): `debian` (systemd-networkd, nftables) or `freebsd` (rc.conf, gif, pf: rendered,
+   * not proven in a kernel). The other facts mean the same on both.
+   */
+  readonly hostOs?: string;
   /** Whether the host sends mail over IPv6 at all (false: A, MX and SPF `ip4:` only). */
   readonly sendsOverIpv6?: boolean;
   readonly addressing?: AddressingFacts;

@@ -10,6 +10,11 @@ export interface FreebsdMailHostSpec {
   readonly tunnel?: TunnelSpec;
   readonly firewall: FirewallSpec;
   readonly postfix?: PostfixSpec;
+  /**
+   * Prefer IPv4 for the host's own outgoing connections: FreeBSD's `ip6addrctl_policy="ipv4_prefer"` (the
+   * address selection policy table, ip6addrctl(8)), what gai.conf's precedence line is on Linux.
+   */
+  readonly preferIpv4?: boolean;
 }
 
 /** What a FreeBSD mail host needs, rendered: files by host path, and the one command that applies Postfix's part. */
@@ -25,7 +30,7 @@ export interface FreebsdMailHostFiles {
  * {@link composeMailHostScripts} takes for Linux. Rendered only: there is no FreeBSD kernel where this is
  * tested, so the files are checked for syntax (`sh -n`) and against the Linux firewall's facts, not run.
  * The rc.conf lines enable pf with the rendered rules and, with Postfix, the Postfix service that
- * `service postfix restart` needs. A firewall naming another tunnel interface than the tunnel's gif is refused
+ * `service postfix restart` needs, and with `preferIpv4` the IPv4-first address selection policy. A firewall naming another tunnel interface than the tunnel's gif is refused
  * (its router-advertisement drop would guard an interface that does not exist).
  */
 export function renderFreebsdMailHost(spec: FreebsdMailHostSpec): FreebsdMailHostFiles {
@@ -44,6 +49,12 @@ export function renderFreebsdMailHost(spec: FreebsdMailHostSpec): FreebsdMailHos
     'pf_enable="YES"',
     `pf_rules="${FREEBSD_PF_CONF_PATH}"`,
   );
+  if (spec.preferIpv4) {
+    rc.push(
+      "# ipv6-mail: the host's own connections prefer IPv4 (ip6addrctl(8))",
+      'ip6addrctl_policy="ipv4_prefer"',
+    );
+  }
   const postfix = spec.postfix ? renderFreebsdPostfix(spec.postfix) : undefined;
   if (postfix)
     rc.push("# ipv6-mail: Postfix sends the mail (the mail/postfix package)", 'postfix_enable="YES"');

@@ -1,4 +1,6 @@
 import { firewallFacts, FirewallSpec } from "./nftables-firewall";
+import { parseIpv6Address } from "../net";
+import type { FirewallFacts, OpenPortFacts } from "../facts/mail-facts";
 
 /** Where FreeBSD's pf service reads its rules by default (`pf_rules` in rc.conf). */
 export const FREEBSD_PF_CONF_PATH = "/etc/pf.conf";
@@ -36,9 +38,39 @@ function pfList(items: readonly (string | number)[]): string {
 }
 
 /**
+ * The facts of the pf rules {@link renderFreebsdPfConf} renders: the nftables ruleset's facts of the same spec,
+ * which the rules are rendered from, loaded by pf.
+ */
+export function freebsdPfFacts(spec: FirewallSpec): FirewallFacts {
+  return { ...firewallFacts(spec), engine: "pf" };
+}
+
+/**
+ * The pass rules of the services' ports (the open ports whose facts name a destination): each accepted with its
+ * service's address as destination only, from its sources, as the nftables rules do (`ip6 daddr … tcp dport`).
+ */
+function pfServiceRules(open: readonly OpenPortFacts[]): string[] {
+  return open.flatMap((o) => {
+    if (o.destination === undefined) return [];
+    const { service, address } = o.destination;
+    if (address === undefined) {
+      throw new Error(
+        `host-config FreeBSD pf: service ${service} has no address yet; render once the /64 is known`,
+      );
+    }
+    const from = o.sources.includes("::/0") ? "any" : pfList(o.sources);
+    return [
+      `# service ${service}`,
+      `pass in quick inet6 proto tcp from ${from} to ${parseIpv6Address(address)} port ${o.port} keep state`,
+    ];
+  });
+}
+
+/**
  * Renders a `pf.conf` for FreeBSD that filters IPv6 input as the nftables ruleset does: rendered from the
  * same {@link FirewallSpec} through its facts ({@link firewallFacts}), so the open ports, their sources and
- * the accepted ICMPv6 types are the ones the Linux host loads and the policy pack judges.
+ * the accepted ICMPv6 types are the ones the Linux host loads and the policy pack judges. A service's ports are
+ * open on its own address only.
  *
  * Why these rules: IPv6 input is blocked by default, but neighbour discovery passes (solicitations and
  * advertisements from anywhere; router advertisements and MLD from link-local sources only; router solicitations
@@ -54,8 +86,10 @@ export function renderFreebsdPfConf(spec: FirewallSpec): string {
   const facts = firewallFacts(spec);
   const input = facts.ipv6Input;
   const types = (names: readonly string[]) => pfList(names.map(pfIcmp6Type));
-  const ssh = input.open.find((o) => o.port === facts.sshPort && !o.sources.includes("::/0"));
-  const everyone = input.open.filter((o) => o !== ssh).map((o) => o.port);
+  const ssh = input.open.find(
+    (o) => o.destination === undefined && o.port === facts.sshPort && !o.sources.includes("::/0"),
+  );
+  const everyone = input.open.filter((o) => o !== ssh && o.destination === undefined).map((o) => o.port);
   const lines: string[] = [
     "# ipv6-mail IPv6 host firewall for FreeBSD pf (rendered; change the stack, not this file).",
     "# Check with `pfctl -nf <file>` before loading it.",
@@ -92,6 +126,7 @@ export function renderFreebsdPfConf(spec: FirewallSpec): string {
   if (everyone.length > 0) {
     lines.push(`pass in quick inet6 proto tcp from any to any port ${pfList(everyone)} keep state`);
   }
+  lines.push(...pfServiceRules(input.open));
   if (ssh) {
     lines.push(
       `pass in quick inet6 proto tcp from <${FREEBSD_PF_ADMIN_TABLE}> to any port ${ssh.port} keep state`,

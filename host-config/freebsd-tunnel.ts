@@ -11,12 +11,13 @@ export const FREEBSD_TUNNEL_INTERFACE = "gif0";
  */
 export const FREEBSD_RC_CONF_PATH = "/etc/rc.conf.local";
 
-const GIF_NAME = /^gif\d{1,3}$/;
+/** The names FreeBSD gives cloned 6in4 interfaces: `gif0`, `gif1`, … */
+export const FREEBSD_GIF_NAME = /^gif\d{1,3}$/;
 
 /** The gif interface of `spec`: its `interfaceName` when that is a `gifN`, otherwise a clear error. */
 export function freebsdTunnelInterface(spec: TunnelSpec): string {
   if (spec.interfaceName === undefined) return FREEBSD_TUNNEL_INTERFACE;
-  if (!GIF_NAME.test(spec.interfaceName)) {
+  if (!FREEBSD_GIF_NAME.test(spec.interfaceName)) {
     throw new Error(
       `host-config FreeBSD tunnel: interfaceName "${spec.interfaceName}" is not a FreeBSD gif interface; ` +
         `FreeBSD clones 6in4 tunnels as gifN: leave interfaceName unset (gif0) or set e.g. "gif0"`,
@@ -38,7 +39,8 @@ function rcName(text: string): string {
  * server (with the spec's MTU; gif's own default is 1280); `ifconfig_<gif>_ipv6` puts our end of the link
  * point-to-point towards HE's end (as tunnelbroker.net's FreeBSD example does); the mail address is an alias
  * /128 on the tunnel, as on Linux (the routed /64 is not on-link anywhere, so the host never answers
- * neighbour discovery for it on the provider's LAN); `ipv6_defaultrouter="-iface <gif>"` sends every IPv6
+ * neighbour discovery for it on the provider's LAN), and each service address (`serviceAddresses`) a further
+ * /128 alias after it; `ipv6_defaultrouter="-iface <gif>"` sends every IPv6
  * destination through HE. The routed /64 (and /48) get reject routes, so addresses no interface holds fail
  * here instead of looping back into the tunnel.
  *
@@ -55,6 +57,7 @@ export function renderFreebsdTunnelRcConf(spec: TunnelSpec): string {
   const client = parseIpv6Address(spec.linkClientAddress);
   const server = parseIpv6Address(spec.linkServerAddress);
   const smtp = parseIpv6Address(spec.smtpAddress);
+  const services = (spec.serviceAddresses ?? []).map((address) => parseIpv6Address(address));
   const routes = [spec.routedPrefix, ...(spec.routed48 ? [spec.routed48] : [])].map((text) =>
     parseIpv6Prefix(text),
   );
@@ -66,6 +69,10 @@ export function renderFreebsdTunnelRcConf(spec: TunnelSpec): string {
     `ifconfig_${gif}_ipv6="inet6 ${client} ${server} prefixlen 128"`,
     "# The mail address (its PTR, AAAA and SPF name it): a /128 on the tunnel, never on the provider's LAN.",
     `ifconfig_${gif}_alias0="inet6 ${smtp} prefixlen 128"`,
+    ...(services.length > 0
+      ? ["# The services' own addresses (answers only: outbound mail keeps the mail address)."]
+      : []),
+    ...services.map((address, i) => `ifconfig_${gif}_alias${i + 1}="inet6 ${address} prefixlen 128"`),
     `ipv6_defaultrouter="-iface ${gif}"`,
     "# Addresses of the routed prefix that no interface holds are rejected here, not bounced back to HE.",
     `ipv6_static_routes="\${ipv6_static_routes} ${routeNames.join(" ")}"`,

@@ -22,3 +22,4 @@ export * from "./freebsd-tunnel";
 export * from "./freebsd-pf";
 export * from "./freebsd-postfix";
 export * from "./freebsd-mail-host";
+export * from "./freebsd-host-scripts";

@@ -171,6 +171,7 @@ export function firewallFacts(spec: FirewallSpec): FirewallFacts {
   });
   const admin6 = p.admin6.map((a) => a.text);
   return {
+    engine: "nftables",
     ipv6Input: {
       policy: "drop",
       interfaces: spec.tunnelInterface ? ["*", spec.tunnelInterface] : ["*"],

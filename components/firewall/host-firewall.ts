@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
-import { firewallFacts, FirewallSpec, renderFirewallRuleset, renderFirewallScripts } from "../../host-config";
+import {
+  firewallFacts,
+  FirewallSpec,
+  freebsdPfFacts,
+  renderFirewallRuleset,
+  renderFirewallScripts,
+} from "../../host-config";
+import { HostOs } from "../hosts/host-os";
 import { MAIL_FACTS_VERSION, MailFacts } from "../../facts/mail-facts";
 import { HostConfiguration } from "../host-configuration";
 import { resolveAccess } from "../hosts/access-args";
@@ -45,7 +52,7 @@ export function firewallSpec(
 }
 
 /**
- * The host's IPv6 firewall (nftables): default drop inbound, ICMPv6 neighbour discovery and router
+ * The host's IPv6 firewall (nftables; pf on a FreeBSD MailServer host): default drop inbound, ICMPv6 neighbour discovery and router
  * advertisements from fe80::/10 kept open (without them there is no IPv6), mail ports open, SSH from admin
  * networks only, and 6in4 accepted only from HE's server. A host with a tunnel needs it: IPv6 inside a 6in4
  * tunnel arrives as IPv4 protocol 41, so a cloud firewall never sees it.
@@ -83,7 +90,8 @@ export class HostFirewall extends pulumi.ComponentResource {
     super(TYPE, name, {}, opts);
     const spec = firewallSpec(args, args.heServerIpv4, args.tunnelInterface, args.services);
     this.spec = spec;
-    const facts = firewallFacts(spec);
+    // A FreeBSD host loads the same rules with pf (rendered from the spec by its host configuration).
+    const facts = composedBy?.os === HostOs.Freebsd ? freebsdPfFacts(spec) : firewallFacts(spec);
     this.interfaces = [...facts.ipv6Input.interfaces];
     if (composedBy) {
       this.configuration = composedBy;

@@ -6,8 +6,15 @@ import { checkCloudSshKeys, checkHostName } from "./host-args-check";
 import { commandConnection } from "../transport/ssh-connection";
 import { ConfigProblem, ConfigProblems, containingIpv6Prefix, isIpv6Address, PrefixSource } from "../../net";
 import { types } from "@pulumi/command";
+import { checkHostOs, HostOs, hostOsOf } from "./host-os";
 
 const TYPE = "ipv6-mail:index:DigitalOceanHost";
+
+/** The droplet image of a Debian host unless `image` names another. */
+const DEFAULT_DEBIAN_IMAGE = "debian-12-x64";
+
+/** DigitalOcean's slugs of Linux images (`debian-12-x64`, `ubuntu-24-04-x64`, …): never a FreeBSD host. */
+const LINUX_IMAGE_SLUG = /^(debian|ubuntu|centos|fedora|rockylinux|almalinux|alma)-/i;
 
 /**
  * The droplet's own settings: what {@link DigitalOceanHostArgs} has beyond the name and the access rules, and
@@ -18,8 +25,14 @@ export interface DigitalOceanHostSettings {
   region?: pulumi.Input<string>;
   /** Default `s-1vcpu-1gb`. */
   size?: pulumi.Input<string>;
-  /** Default `debian-12-x64` (systemd-networkd and Postfix 3.7, as the host scripts need). */
+  /**
+   * Default `debian-12-x64` (systemd-networkd and Postfix 3.7, as the host scripts need). With `os: "freebsd"`
+   * it is required: DigitalOcean has offered no FreeBSD image since 2022, so give the id of a FreeBSD custom
+   * image you uploaded.
+   */
   image?: pulumi.Input<string>;
+  /** The droplet's OS, which decides the host scripts (default `debian`). */
+  os?: HostOs;
   /** DigitalOcean SSH key ids or fingerprints to install. */
   sshKeys: pulumi.Input<string>[];
   /** The private key matching one of `sshKeys`, for the remote commands (secret). */
@@ -72,7 +85,7 @@ export class DigitalOceanHost extends pulumi.ComponentResource implements MailHo
         name: args.hostName,
         region: args.region ?? "fra1",
         size: args.size ?? "s-1vcpu-1gb",
-        image: args.image ?? "debian-12-x64",
+        image: args.image ?? DEFAULT_DEBIAN_IMAGE,
         ipv6: true,
         sshKeys: args.sshKeys,
         tags: args.tags,
@@ -124,5 +137,48 @@ export function checkDigitalOceanHostArgs(args: DigitalOceanHostArgs, fieldPrefi
     ...checkAccessArgs(args?.access, `${fieldPrefix}access.`),
   ];
   problems.push(...checkCloudSshKeys(args, fieldPrefix, "DigitalOcean account"));
+  problems.push(...checkDropletImage(args, fieldPrefix));
   return problems;
+}
+
+/**
+ * The droplet's `os` and `image` agree: a FreeBSD droplet names its (custom) image, since DigitalOcean has
+ * offered no FreeBSD image since 2022, and neither names the other system's image.
+ */
+function checkDropletImage(args: DigitalOceanHostArgs, fieldPrefix: string): ConfigProblem[] {
+  const found = checkHostOs(args?.os, `${fieldPrefix}os`);
+  if (found.length > 0) return found;
+  const image = typeof args?.image === "string" ? args.image : undefined;
+  if (hostOsOf(args) === HostOs.Freebsd) {
+    if (args?.image === undefined) {
+      return [
+        {
+          field: `${fieldPrefix}image`,
+          value: undefined,
+          problem: 'is required with os "freebsd": DigitalOcean has offered no FreeBSD image since 2022',
+          fix: "upload a FreeBSD image as a custom image (doctl compute image create) and give its id",
+        },
+      ];
+    }
+    if (image !== undefined && LINUX_IMAGE_SLUG.test(image)) {
+      return [
+        {
+          field: `${fieldPrefix}image`,
+          value: image,
+          problem: 'is a Linux image, and os is "freebsd"',
+          fix: "give the id of your FreeBSD custom image, or remove os (Debian)",
+        },
+      ];
+    }
+  } else if (image !== undefined && /freebsd/i.test(image)) {
+    return [
+      {
+        field: `${fieldPrefix}os`,
+        value: args?.os,
+        problem: `is "debian" (the default), but image "${image}" is FreeBSD: the Linux scripts would fail on it`,
+        fix: 'set os: "freebsd"',
+      },
+    ];
+  }
+  return [];
 }

@@ -11,6 +11,7 @@ import {
   PrefixSource,
 } from "../../net";
 import { knownValue, NOT_YET_KNOWN } from "../known-input";
+import { checkHostOs, HostOs } from "./host-os";
 
 const TYPE = "ipv6-mail:index:ExistingHost";
 
@@ -29,6 +30,8 @@ export interface ExistingHostArgs {
   prefixSource?: PrefixSource;
   /** Accept documentation prefixes (lab and test stacks only). */
   allowDocumentationPrefixes?: boolean;
+  /** The host's OS, which decides the host scripts (default `debian`). */
+  os?: HostOs;
 }
 
 /**
@@ -86,6 +89,7 @@ export function checkExistingHostArgs(args: ExistingHostArgs, fieldPrefix: strin
       fix: "pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519",
     });
   }
+  problems.push(...checkHostOs(args?.os, `${fieldPrefix}os`));
   const ipv4 = knownValue(args?.ipv4Address);
   if (ipv4 !== NOT_YET_KNOWN && ipv4 !== undefined && !isIpv4Address(ipv4)) {
     problems.push({

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { checkHostOs, HostOs, hostOsOf } from "./host-os";
 import { MailHost } from "./mail-host";
 import * as hcloud from "@pulumi/hcloud";
 import { types } from "@pulumi/command";
@@ -26,6 +27,8 @@ export interface HetznerHostSettings {
   sshPrivateKey: pulumi.Input<string>;
   /** Server labels. */
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The server's OS (default and only choice `debian`: Hetzner Cloud offers no FreeBSD image). */
+  os?: HostOs;
 }
 
 /** Arguments of {@link HetznerHost}. */
@@ -147,5 +150,16 @@ export function checkHetznerHostArgs(args: HetznerHostArgs, fieldPrefix: string)
     ...checkAccessArgs(args?.access, `${fieldPrefix}access.`),
   ];
   problems.push(...checkCloudSshKeys(args, fieldPrefix, "Hetzner Cloud project"));
+  const os = checkHostOs(args?.os, `${fieldPrefix}os`);
+  problems.push(...os);
+  if (os.length === 0 && hostOsOf(args) === HostOs.Freebsd) {
+    problems.push({
+      field: `${fieldPrefix}os`,
+      value: args.os,
+      problem:
+        "is not supported on Hetzner Cloud, which offers no FreeBSD image (only an ISO to install by hand)",
+      fix: 'remove os (Debian), or install FreeBSD yourself and configure it as an existing host with os: "freebsd"',
+    });
+  }
   return problems;
 }

@@ -12,10 +12,11 @@ import {
   postfixSection,
   DOCKER_IPV6_SETTINGS,
   postfixSettings,
+  PostfixSpec,
   renderDockerMailserverEnv,
 } from "../../host-config";
 import { FactValue, MAIL_FACTS_VERSION, MailFacts, MtaFacts } from "../../facts/mail-facts";
-import { HostConfiguration, HostPartRenderer } from "../host-configuration";
+import { HostConfiguration, HostPartRenderer, HostSpecRenderer } from "../host-configuration";
 import { checkHostName } from "../hosts/host-args-check";
 import { HostScriptCommands, registerHostScript } from "../transport/host-script-command";
 import { checkMtaSettings, MtaKind, MtaSettings } from "./mta-settings";
@@ -80,6 +81,21 @@ export function mtaPart(kind: MtaKind, hostName: string, bindIpv4: boolean): Hos
           apply: [mtaSection(kind, known.smtp, hostName, bindIpv4 ? known.ipv4 : undefined)],
           remove: mtaRestoreSection(kind),
         };
+}
+
+/**
+ * Postfix's spec once the SMTP address is known, for a FreeBSD host (its binding is rendered from the spec);
+ * undefined for another MTA, which MailServer refuses on FreeBSD before this.
+ */
+export function postfixSpecPart(
+  kind: MtaKind,
+  hostName: string,
+  bindIpv4: boolean,
+): HostSpecRenderer<PostfixSpec> {
+  return (known) =>
+    kind !== "postfix" || known.smtp === undefined
+      ? undefined
+      : { smtpAddress: known.smtp, smtpIpv4: bindIpv4 ? known.ipv4 : undefined, hostName };
 }
 
 /** Stands in for the SMTP address where the facts need only the settings' shape, not the address. */
@@ -183,6 +199,7 @@ export class MtaBinding extends pulumi.ComponentResource {
     if (composedBy) {
       this.configuration = composedBy.configuration;
       composedBy.configuration.mta = mtaPart(this.mta, this.hostName, args.bindIpv4 ?? false);
+      composedBy.configuration.postfixSpec = postfixSpecPart(this.mta, this.hostName, args.bindIpv4 ?? false);
       this.facts = {
         version: MAIL_FACTS_VERSION,
         component: "MtaBinding",

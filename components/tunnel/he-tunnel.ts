@@ -12,7 +12,8 @@ import {
   TUNNEL_KEEPALIVE_UNIT,
 } from "../../host-config";
 import { AddressingFacts, MAIL_FACTS_VERSION, MailFacts, TunnelFacts } from "../../facts/mail-facts";
-import { HostConfiguration, HostPartRenderer } from "../host-configuration";
+import { HostConfiguration, HostPartRenderer, KnownHostAddresses } from "../host-configuration";
+import { HostOs } from "../hosts/host-os";
 import {
   checkSmtpAddressOf,
   checkSmtpInterfaceId,
@@ -122,6 +123,26 @@ export function endpointUpdateStdin(settings: HeTunnelSettings): pulumi.Output<s
 }
 
 /**
+ * The tunnel's spec once the host's addresses are known: it ends at `tunnel.localIpv4` (behind NAT) or the
+ * host's public IPv4, keeps the provider's /64 given or the host's own, and carries the services' addresses.
+ * What {@link tunnelPart} renders for Linux, and what a FreeBSD host's rc.conf lines are rendered from.
+ */
+export function tunnelSpecPart(
+  tunnel: ResolvedTunnel,
+  addressing: TunnelAddressing,
+): (known: KnownHostAddresses) => TunnelSpec {
+  return (known) => ({
+    ...tunnelSpec(
+      tunnel,
+      addressing,
+      known.localIpv4 ?? known.ipv4 ?? "",
+      tunnel.providerPrefix ?? (known.nativePrefix || undefined),
+    ),
+    serviceAddresses: serviceAddressesOf(known.services),
+  });
+}
+
+/**
  * The tunnel's part of a mail host's configuration: HE's endpoint update (with credentials), then the tunnel;
  * removed by the tunnel's remove section. Rendered from {@link tunnelSpec} once the host's addresses are known.
  */
@@ -130,17 +151,10 @@ export function tunnelPart(
   settings: HeTunnelSettings,
   addressing: TunnelAddressing,
 ): HostPartRenderer {
+  const specOf = tunnelSpecPart(tunnel, addressing);
   return (known) => {
     const publicIpv4 = known.ipv4 ?? "";
-    const spec = {
-      ...tunnelSpec(
-        tunnel,
-        addressing,
-        known.localIpv4 ?? publicIpv4,
-        tunnel.providerPrefix ?? (known.nativePrefix || undefined),
-      ),
-      serviceAddresses: serviceAddressesOf(known.services),
-    };
+    const spec = specOf(known);
     const update = endpointUpdateSpec(tunnel, settings, publicIpv4);
     const apply = tunnelApplySection(spec);
     return {
@@ -150,9 +164,16 @@ export function tunnelPart(
   };
 }
 
-/** What the tunnel configures, from the resolved settings and addressing {@link tunnelSpec} takes too. */
-export function tunnelFacts(tunnel: ResolvedTunnel, addressing: TunnelAddressing): TunnelFacts {
-  return {
+/**
+ * What the tunnel configures, from the resolved settings and addressing {@link tunnelSpec} takes too.
+ * `withKeepalive` is false on a FreeBSD host, whose scripts install no keepalive timer (systemd's).
+ */
+export function tunnelFacts(
+  tunnel: ResolvedTunnel,
+  addressing: TunnelAddressing,
+  withKeepalive = true,
+): TunnelFacts {
+  const facts = {
     interfaceName: tunnel.interfaceName,
     heServerIpv4: tunnel.heServerIpv4,
     linkClientAddress: tunnel.linkClientAddress,
@@ -161,6 +182,10 @@ export function tunnelFacts(tunnel: ResolvedTunnel, addressing: TunnelAddressing
     routed48: tunnel.routed48,
     mtu: tunnel.mtu,
     sageCertified: tunnel.sageCertified,
+  };
+  if (!withKeepalive) return facts;
+  return {
+    ...facts,
     keepalive: {
       timer: `${TUNNEL_KEEPALIVE_UNIT}.timer`,
       target: tunnel.linkServerAddress,
@@ -258,12 +283,13 @@ export class HeTunnel extends pulumi.ComponentResource {
       version: MAIL_FACTS_VERSION,
       component: "HeTunnel",
       ...(composedBy ? { partOf: "MailServer" as const } : {}),
-      tunnel: tunnelFacts(tunnel, addressing),
+      tunnel: tunnelFacts(tunnel, addressing, composedBy?.os !== HostOs.Freebsd),
       addressing: tunnelAddressingFacts(tunnel, addressing, interfaceId),
     };
     if (composedBy) {
       this.configuration = composedBy;
       composedBy.addressing = tunnelPart(tunnel, args, addressing);
+      composedBy.tunnelSpec = tunnelSpecPart(tunnel, addressing);
       this.registerOutputs({ facts: this.facts });
       return;
     }

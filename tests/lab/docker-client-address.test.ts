@@ -153,14 +153,17 @@ async function startContainer(vm: LabVm): Promise<void> {
   );
 }
 
-/** The IPv4 gateway of the container network: where Docker's userland proxy connects from. */
-async function networkGatewayIpv4(vm: LabVm): Promise<string> {
+/**
+ * The container network's IPv6 gateway: where Docker's userland proxy connects from. On a network with IPv6
+ * the proxy of the host's `[::]:port` reaches the container over IPv6, so the container sees this address.
+ */
+async function networkGatewayIpv6(vm: LabVm): Promise<string> {
   const gateways = await vm.sh(
     `docker network inspect ${networkName} --format '{{range .IPAM.Config}}{{.Gateway}} {{end}}'`,
   );
-  const ipv4 = gateways.split(/\s+/).find((g) => /^\d+\.\d+\.\d+\.\d+$/.test(g));
-  assert.ok(ipv4, `no IPv4 gateway in ${gateways}`);
-  return ipv4;
+  const ipv6 = gateways.split(/\s+/).find((g) => g.includes(":"));
+  assert.ok(ipv6, `no IPv6 gateway in ${gateways}`);
+  return ipv6;
 }
 
 async function containerIpv6(vm: LabVm): Promise<string> {
@@ -232,7 +235,7 @@ describe(
     });
 
     it("with Docker's defaults the container sees the docker gateway, not the IPv6 client (the problem)", async () => {
-      const gateway = await networkGatewayIpv4(vm);
+      const gateway = await networkGatewayIpv6(vm);
       const { reply, logged } = await publishedPortPeer(vm);
       assert.equal(reply, gateway);
       assert.equal(logged, gateway);
@@ -294,7 +297,7 @@ describe(
       await waitDocker(vm);
       assert.equal(await vm.sh("docker info --format '{{.ExperimentalBuild}}'"), "false");
       await startContainer(vm);
-      const gateway = await networkGatewayIpv4(vm);
+      const gateway = await networkGatewayIpv6(vm);
       assert.equal((await publishedPortPeer(vm)).logged, gateway);
       assert.equal(await run(vm, scripts.remove, "remove again"), RESULT_UNCHANGED);
     });

@@ -6,22 +6,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
 import { MailServer, MailServerArgs } from "../../components";
 import { check, describe, entriesOf, findings } from "./helpers";
-import { HE } from "./fixtures/addresses";
+import { digitalOceanMailServerArgs, hetznerMailServerArgs } from "./fixtures/mail-server-args";
 
-const SSH = {
-  sshKeys: ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"],
-  sshPrivateKey: pulumi.secret("not-a-key"),
-};
-const FIREWALL = { adminSources: ["192.0.2.7/32", "2001:470:abcd::/48"] };
-const CLOUDFLARE = {
-  cloudflare: {
-    zoneId: "0123456789abcdef0123456789abcdef",
-    reverseZoneId: "fedcba9876543210fedcba9876543210",
-  },
-};
 const SERVICES: MailServerArgs["services"] = [
   { name: "www", interfaceId: "::80", hostName: "www.example.net", ports: [{ port: 443 }] },
   {
@@ -32,35 +20,11 @@ const SERVICES: MailServerArgs["services"] = [
 ];
 
 function doArgs(services = SERVICES): MailServerArgs {
-  return {
-    hostName: "mx1.example.net",
-    zone: "example.net",
-    digitalocean: { ...SSH, tags: ["mail"] },
-    tunnel: {
-      tunnelId: "912345",
-      heServerIpv4: HE.serverIpv4,
-      linkClientAddress: HE.linkClient,
-      linkServerAddress: HE.linkServer,
-      routedPrefix: HE.routed64,
-      sageCertified: true,
-    },
-    firewall: FIREWALL,
-    mta: { kind: "postfix" },
-    dns: CLOUDFLARE,
-    services,
-  };
+  return digitalOceanMailServerArgs({ services });
 }
 
 function hetznerArgs(): MailServerArgs {
-  return {
-    hostName: "mx2.example.net",
-    zone: "example.net",
-    hetzner: { ...SSH, labels: { role: "mail" } },
-    firewall: FIREWALL,
-    mta: { kind: "postfix" },
-    dns: CLOUDFLARE,
-    services: SERVICES,
-  };
+  return hetznerMailServerArgs({ services: SERVICES });
 }
 
 test("a MailServer with services passes every rule once created, and at preview", async () => {

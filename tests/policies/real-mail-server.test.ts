@@ -1,53 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
 import { MailServer, MailServerArgs } from "../../components";
 import { checkResources } from "../../testing";
 import { check, describe, entriesOf, findings, NOW } from "./helpers";
 import { HE } from "./fixtures/addresses";
-
-const SSH = {
-  sshKeys: ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"],
-  sshPrivateKey: pulumi.secret("not-a-key"),
-};
-const FIREWALL = { adminSources: ["192.0.2.7/32", "2001:470:abcd::/48"] };
-const CLOUDFLARE = {
-  cloudflare: {
-    zoneId: "0123456789abcdef0123456789abcdef",
-    reverseZoneId: "fedcba9876543210fedcba9876543210",
-  },
-};
+import {
+  digitalOceanMailServerArgs,
+  HE_TUNNEL_ARGS,
+  hetznerMailServerArgs,
+} from "./fixtures/mail-server-args";
 
 /** The do-prod stack's shape with real-looking (non-documentation) HE values. */
 function doArgs(sageCertified = true): MailServerArgs {
-  return {
-    hostName: "mx1.example.net",
-    zone: "example.net",
-    digitalocean: { ...SSH, tags: ["mail"] },
-    tunnel: {
-      tunnelId: "912345",
-      heServerIpv4: HE.serverIpv4,
-      linkClientAddress: HE.linkClient,
-      linkServerAddress: HE.linkServer,
-      routedPrefix: HE.routed64,
-      sageCertified,
-    },
-    firewall: FIREWALL,
-    mta: { kind: "postfix" },
-    dns: CLOUDFLARE,
-  };
+  return digitalOceanMailServerArgs({ tunnel: { ...HE_TUNNEL_ARGS, sageCertified } });
 }
 
-function hetznerArgs(): MailServerArgs {
-  return {
-    hostName: "mx2.example.net",
-    zone: "example.net",
-    hetzner: { ...SSH, labels: { role: "mail" } },
-    firewall: FIREWALL,
-    mta: { kind: "postfix" },
-    dns: CLOUDFLARE,
-  };
-}
+const hetznerArgs = () => hetznerMailServerArgs();
 
 test("the real MailServer on DigitalOcean with an HE tunnel passes every rule once created", async () => {
   const report = await check(() => new MailServer("mail", doArgs()));

@@ -7,11 +7,11 @@ import { before, beforeEach, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { MailServer, MailServerArgs } from "../../../components";
 import type { ServiceSettings } from "../../../components/services/service-settings";
-import type { MailFacts } from "../../../facts/mail-facts";
 import { planMailDns, ptrOwnerName } from "../../../net";
 import { renderFirewallRuleset } from "../../../host-config";
 import { assertExplained } from "../net/problem-assertions";
 import { ADMIN_IPV6, digitalOceanMailServer, HE_SMTP_ADDRESS, hetznerMailServer } from "./fixtures";
+import { buildMailServer, registeredFacts } from "./mail-server-build";
 import { expectRejected, installMocks, MockEnvironment, text, unwrap, valueOf } from "./mock-harness";
 
 const COMMAND = "command:remote:Command";
@@ -30,18 +30,6 @@ const SERVICES: ServiceSettings[] = [
   },
 ];
 
-async function build(env: MockEnvironment, name: string, args: MailServerArgs): Promise<MailServer> {
-  const server = new MailServer(name, args);
-  await valueOf(server.dnsRecords);
-  await valueOf(server.hostCommands.confirm?.stdout);
-  await env.settle();
-  return server;
-}
-
-function facts(env: MockEnvironment, type: string, name: string): MailFacts {
-  return (unwrap(env.get(type, name).outputs) as { facts: MailFacts }).facts;
-}
-
 describe("MailServer services through a Hurricane Electric tunnel", () => {
   let env: MockEnvironment;
   before(async () => {
@@ -50,7 +38,7 @@ describe("MailServer services through a Hurricane Electric tunnel", () => {
   beforeEach(() => env.reset());
 
   it("adds each service address on the tunnel and opens its ports with that address as destination only", async () => {
-    await build(env, "mx", digitalOceanMailServer({ services: SERVICES }));
+    await buildMailServer(env, "mx", digitalOceanMailServer({ services: SERVICES }));
     const apply = text(env.get(COMMAND, "mx-host"), "create");
     const lines = apply.split("\n").map((l) => l.trim());
     for (const line of [
@@ -74,7 +62,7 @@ describe("MailServer services through a Hurricane Electric tunnel", () => {
   });
 
   it("publishes an AAAA per service and the PTR of the service that has a host name", async () => {
-    const server = await build(env, "mx", digitalOceanMailServer({ services: SERVICES }));
+    const server = await buildMailServer(env, "mx", digitalOceanMailServer({ services: SERVICES }));
     const aaaa = (role: string) => unwrap(env.get(RECORD, `mx-${role}`).inputs) as Record<string, unknown>;
     assert.deepEqual([aaaa("web-aaaa").name, aaaa("web-aaaa").content], ["web.example.org", WEB_ADDRESS]);
     assert.deepEqual([aaaa("shop-aaaa").name, aaaa("shop-aaaa").content], ["shop.example.org", SHOP_ADDRESS]);
@@ -94,8 +82,8 @@ describe("MailServer services through a Hurricane Electric tunnel", () => {
   });
 
   it("says so in its facts: the services, and the firewall's ports with their destination", async () => {
-    await build(env, "mx", digitalOceanMailServer({ services: SERVICES }));
-    const server = facts(env, "ipv6-mail:index:MailServer", "mx");
+    await buildMailServer(env, "mx", digitalOceanMailServer({ services: SERVICES }));
+    const server = registeredFacts(env, "ipv6-mail:index:MailServer", "mx");
     assert.deepEqual(
       server.services?.map((s) => [s.name, s.address.value, s.recordName, s.ptr]),
       [
@@ -103,7 +91,7 @@ describe("MailServer services through a Hurricane Electric tunnel", () => {
         ["shop", SHOP_ADDRESS, "shop.example.org", true],
       ],
     );
-    const open = facts(env, "ipv6-mail:index:HostFirewall", "mx").firewall?.ipv6Input.open ?? [];
+    const open = registeredFacts(env, "ipv6-mail:index:HostFirewall", "mx").firewall?.ipv6Input.open ?? [];
     assert.deepEqual(
       open.filter((o) => o.destination).map((o) => [o.port, o.sources, o.destination?.address]),
       [
@@ -123,7 +111,7 @@ describe("MailServer services on a Hetzner server's own /64", () => {
   beforeEach(() => env.reset());
 
   it("adds the addresses on the NIC once the /64 is known, opens the cloud firewall and sets the service's rDNS", async () => {
-    await build(env, "hz", hetznerMailServer({ services: SERVICES }));
+    await buildMailServer(env, "hz", hetznerMailServer({ services: SERVICES }));
     const apply = text(env.get(COMMAND, "hz-host"), "create");
     for (const address of ["2a01:4f8:c17:1234::25", "2a01:4f8:c17:1234::80", "2a01:4f8:c17:1234::443"]) {
       assert.ok(apply.includes(`ExecStart=/sbin/ip -6 addr replace ${address}/128 dev eth0 nodad`), address);
@@ -143,7 +131,7 @@ describe("MailServer services on a Hetzner server's own /64", () => {
       dnsPtr: "shop.example.org",
     });
     // Before the server exists its /64 is not known: the facts derive the addresses from it.
-    const service = facts(env, "ipv6-mail:index:MailServer", "hz").services?.[0];
+    const service = registeredFacts(env, "ipv6-mail:index:MailServer", "hz").services?.[0];
     assert.deepEqual(service?.address, { derivation: "the dedicated /64 + ::80", interfaceId: "::80" });
   });
 });

@@ -11,6 +11,7 @@ import {
   FREEBSD_PF_CONF_PATH,
   FREEBSD_POSTFIX_MAIN_CF,
   FREEBSD_RC_CONF_PATH,
+  freebsdPfFacts,
   postfixSettings,
   PostfixSpec,
   renderFreebsdMailHost,
@@ -20,17 +21,7 @@ import {
   TunnelSpec,
 } from "../../../host-config";
 import { postfixBox } from "./postfix-stub";
-
-/** Seed 004's tunnel (a DigitalOcean FreeBSD droplet in Amsterdam). */
-const SEED_004: TunnelSpec = {
-  heServerIpv4: "216.66.84.46",
-  localIpv4: "188.166.79.215",
-  linkClientAddress: "2001:470:1f14:106a::2",
-  linkServerAddress: "2001:470:1f14:106a::1",
-  routedPrefix: "2001:470:1f15:106a::/64",
-  smtpAddress: "2001:470:1f15:106a::215",
-  providerDefaultRoute: "keep",
-};
+import { SEED_004 } from "./freebsd-seed";
 
 /** Runs `script` with POSIX sh (dash here: no bash-isms pass), `args` before it. */
 function sh(args: string[], script: string, env: Record<string, string> = {}) {
@@ -109,6 +100,23 @@ describe("FreeBSD rc.conf tunnel lines", () => {
     });
   }
 
+  it("puts each service address on the tunnel as a further /128 alias after the mail address", () => {
+    const vars = rcVariables(
+      renderFreebsdTunnelRcConf({
+        ...SEED_004,
+        serviceAddresses: ["2001:470:1f15:106a::80", "2001:470:1f15:106a:0:0:0:443"],
+      }),
+    );
+    assert.equal(vars.ifconfig_gif0_alias0, "inet6 2001:470:1f15:106a::215 prefixlen 128");
+    assert.equal(vars.ifconfig_gif0_alias1, "inet6 2001:470:1f15:106a::80 prefixlen 128");
+    assert.equal(vars.ifconfig_gif0_alias2, "inet6 2001:470:1f15:106a::443 prefixlen 128");
+    assert.throws(
+      () => renderFreebsdTunnelRcConf({ ...SEED_004, serviceAddresses: ["2001:470:1f14:106a::80"] }),
+      /2001:470:1f14:106a::80/,
+      "a service address outside the routed /64 is refused as on Linux",
+    );
+  });
+
   it("appends to interfaces and routes the host's rc.conf already names", () => {
     const fragment = renderFreebsdTunnelRcConf(SEED_004);
     const vars = rcVariables(`cloned_interfaces="lagg0"\nipv6_static_routes="lan"\n${fragment}`);
@@ -176,6 +184,49 @@ describe("FreeBSD pf.conf", () => {
     const reset = r.indexOf("block return-rst in quick inet6 proto tcp from any to any port 25");
     const open = r.indexOf("pass in quick inet6 proto tcp from any to any port 587 keep state");
     assert.ok(reset >= 0 && open > reset, conf);
+  });
+
+  it("opens a service's ports on its own address only, from its sources, and says pf in the facts", () => {
+    const spec: FirewallSpec = {
+      ...FIREWALL,
+      services: [
+        {
+          name: "web",
+          interfaceId: "::80",
+          address: "2001:470:1f15:106a::80",
+          recordName: "www.peek.ru",
+          ptr: false,
+          ports: [{ port: 443, sources: ["::/0"] }],
+        },
+        {
+          name: "desk",
+          interfaceId: "::3389",
+          address: "2001:470:1f15:106a:0::3389",
+          recordName: "desk.peek.ru",
+          ptr: false,
+          ports: [{ port: 3389, sources: ["2001:db8:a::/48", "2001:db8:b::7"] }],
+        },
+      ],
+    };
+    const r = rules(renderFreebsdPfConf(spec));
+    assert.ok(
+      r.includes("pass in quick inet6 proto tcp from any to 2001:470:1f15:106a::80 port 443 keep state"),
+    );
+    assert.ok(
+      r.includes(
+        "pass in quick inet6 proto tcp from { 2001:db8:a::/48, 2001:db8:b::7 } to 2001:470:1f15:106a::3389 port 3389 keep state",
+      ),
+    );
+    assert.ok(
+      r.includes("pass in quick inet6 proto tcp from any to any port { 25, 465, 587, 993 } keep state"),
+      "the mail ports stay open on every address, and no service port joins them",
+    );
+    assert.equal(freebsdPfFacts(spec).engine, "pf");
+    assert.deepEqual({ ...freebsdPfFacts(spec), engine: "nftables" }, firewallFacts(spec));
+    assert.throws(
+      () => renderFreebsdPfConf({ ...spec, services: [{ ...spec.services![0], address: undefined }] }),
+      /FreeBSD pf: service web has no address yet/,
+    );
   });
 
   const specs: FirewallSpec[] = [

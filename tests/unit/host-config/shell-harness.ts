@@ -10,20 +10,23 @@ export function hasCommand(name: string): boolean {
   return spawnSync("bash", ["-c", `command -v ${name}`], { encoding: "utf8" }).status === 0;
 }
 
-/** Fails unless `bash -n` accepts the script and (when installed, or always in CI) shellcheck -S warning does. */
-export function assertScriptLints(script: string, label: string): void {
+/**
+ * Fails unless `<shell> -n` accepts the script and (when installed, or always in CI) shellcheck -S warning does,
+ * for that shell: bash for the Linux scripts, POSIX sh for FreeBSD's.
+ */
+export function assertScriptLints(script: string, label: string, shell: "bash" | "sh" = "bash"): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ipv6-mail-lint-"));
   const file = path.join(dir, "script.sh");
   fs.writeFileSync(file, script);
   try {
-    const syntax = spawnSync("bash", ["-n", file], { encoding: "utf8" });
-    assert.equal(syntax.status, 0, `${label}: bash -n failed:\n${syntax.stderr}`);
+    const syntax = spawnSync(shell, ["-n", file], { encoding: "utf8" });
+    assert.equal(syntax.status, 0, `${label}: ${shell} -n failed:\n${syntax.stderr}`);
     if (!hasCommand("shellcheck")) {
       if (process.env.CI === "true") assert.fail(`${label}: shellcheck is required in CI`);
       console.log(`# ${label}: shellcheck not installed, lint skipped (apt-get install -y shellcheck)`);
       return;
     }
-    const lint = spawnSync("shellcheck", ["-S", "warning", file], { encoding: "utf8" });
+    const lint = spawnSync("shellcheck", ["-s", shell, "-S", "warning", file], { encoding: "utf8" });
     assert.equal(lint.status, 0, `${label}: shellcheck -S warning failed:\n${lint.stdout}${lint.stderr}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ipv6MailProvider, PROVIDER_SOURCE_DIR } from "../../../provider/component-provider";
 import { MtaKind } from "../../../components/mta/mta-settings";
+import { HostOs } from "../../../components/hosts/host-os";
 import { PrefixSource, ProviderDefaultRoute, SpfAll, SpfAuthorize } from "../../../net";
 
 interface Property {
@@ -86,6 +87,7 @@ describe("component provider schema (inferred by Pulumi's analyzer)", () => {
 
   it("makes the named choices enums with exactly the values the TypeScript accepts", () => {
     const choices: Record<string, Record<string, string>> = {
+      HostOs,
       MtaKind,
       PrefixSource,
       ProviderDefaultRoute,
