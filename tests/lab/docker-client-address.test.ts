@@ -96,7 +96,9 @@ except OSError as e:
 /** The mail host's scripts for docker-mailserver, as the MailServer component composes them (no tunnel here). */
 const scripts = composeMailHostScripts({
   hostName: t.host.fqdn,
-  firewall: labFirewallSpec(t),
+  // The apply restarts Docker after loading the firewall, which takes long on the emulated CPU: a rollback
+  // window long enough for the confirming connection to come after it.
+  firewall: labFirewallSpec(t, { rollbackSeconds: 300 }),
   mta: {
     apply: [mtaSection("docker-mailserver", labSmtpAddress(t), t.host.fqdn)],
     remove: mtaRestoreSection("docker-mailserver"),
@@ -156,13 +158,15 @@ async function startContainer(vm: LabVm): Promise<void> {
 /**
  * The container network's IPv6 gateway: where Docker's userland proxy connects from. On a network with IPv6
  * the proxy of the host's `[::]:port` reaches the container over IPv6, so the container sees this address.
+ * Docker puts it on the network's bridge (`br-` and the first 12 characters of the network's id).
  */
 async function networkGatewayIpv6(vm: LabVm): Promise<string> {
-  const gateways = await vm.sh(
-    `docker network inspect ${networkName} --format '{{range .IPAM.Config}}{{.Gateway}} {{end}}'`,
-  );
-  const ipv6 = gateways.split(/\s+/).find((g) => g.includes(":"));
-  assert.ok(ipv6, `no IPv6 gateway in ${gateways}`);
+  const id = await vm.sh(`docker network inspect ${networkName} --format '{{.Id}}'`);
+  const bridge = `br-${id.slice(0, 12)}`;
+  const out = await vm.sh(`ip -6 -o addr show dev ${bridge} scope global`);
+  const ipv6 = /inet6 ([0-9a-f:]+)\//.exec(out)?.[1];
+  assert.ok(ipv6, `no global IPv6 address on ${bridge}: ${out}`);
+  assert.ok(ipv6.startsWith(ulaSubnet.split("::")[0]), `${ipv6} is in the network's ${ulaSubnet}`);
   return ipv6;
 }
 

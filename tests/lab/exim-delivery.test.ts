@@ -71,7 +71,9 @@ describe("Exim delivers from the SMTP address and fails closed without it", { sk
     const conf = await vm.sh("cat /etc/exim4/update-exim4.conf.conf");
     assert.match(conf, /^dc_eximconfig_configtype='internet'$/m);
     assert.match(conf, /^dc_use_split_config='false'$/m);
-    assert.match(conf, new RegExp(`^dc_other_hostnames='${t.host.fqdn.replace(/\./g, "\\.")}'$`, "m"));
+    // Mail for the host's own name is local (Debian's installer lists the mail name there as well).
+    const otherHostnames = /^dc_other_hostnames='([^']*)'$/m.exec(conf)?.[1] ?? "";
+    assert.ok(otherHostnames.split(":").includes(t.host.fqdn), `dc_other_hostnames: ${otherHostnames}`);
     assert.equal(await vm.sh("cat /etc/mailname"), t.host.fqdn);
     assert.equal(await vm.sh("systemctl is-active exim4.service"), "active");
     assert.match(await vm.sh(`cat ${EXIM_LOCALMACROS_PATH}`), /^REMOTE_SMTP_INTERFACE = <; /m);
@@ -173,7 +175,8 @@ describe("Exim delivers from the SMTP address and fails closed without it", { sk
     assert.equal(r.code, 0, `pulumi destroy failed:\n${cliText(r)}`);
     // Debian's exim4-config ships no local macros file: the apply created it, the remove takes it away.
     assert.equal((await vm.exec(`test -e ${EXIM_LOCALMACROS_PATH}`, { check: false })).code, 1);
-    assert.doesNotMatch(await vm.sh("exim4 -bP transport remote_smtp"), /^\s*interface = /m);
+    // `exim4 -bP` prints an unset option with an empty value: no address is left.
+    assert.match(await vm.sh("exim4 -bP transport remote_smtp"), /^interface = $/m);
     // The configuration Exim runs is the one Debian's generator makes from the package's files alone.
     assert.equal(
       await vm.sh(
