@@ -116,6 +116,23 @@ fi`;
 }
 
 /**
+ * Removes the IPv6 rules Docker made with `ip6tables: true` (its `DOCKER*` chains in the nat and filter
+ * tables, the jumps to them and its rules for its bridges: forwarding, masquerading), which Docker leaves in
+ * place when it starts with ip6tables off. Indented for its place in {@link dockerDaemonRestoreSection}.
+ */
+const DOCKER_IP6TABLES_CLEANUP = `if command -v ip6tables >/dev/null; then
+      for dk_table in nat filter; do
+        ip6tables -t "$dk_table" -S 2>/dev/null |
+          grep -E '^-A [A-Z]+ .*(-j DOCKER|-[io] (docker0|br-[0-9a-f]{12})( |$))' | sed 's/^-A /-D /' |
+          while read -r dk_rule; do eval "ip6tables -t $dk_table $dk_rule" || true; done
+        dk_chains=$(ip6tables -t "$dk_table" -S 2>/dev/null | sed -n 's/^-N \\(DOCKER[A-Z0-9_-]*\\)$/\\1/p')
+        for dk_chain in $dk_chains; do ip6tables -t "$dk_table" -F "$dk_chain" || true; done
+        for dk_chain in $dk_chains; do ip6tables -t "$dk_table" -X "$dk_chain" || true; done
+      done
+      log "removed Docker's ip6tables rules"
+    fi`;
+
+/**
  * The remove script's daemon.json section. When the file is still what apply made of the original, the
  * original comes back byte for byte (or the file goes, if there was none); when it was edited since, only
  * the keys of {@link DOCKER_IPV6_SETTINGS} get their original values back (or go, if they were not set) and
@@ -178,7 +195,14 @@ else
   die "could not restore ${DOCKER_DAEMON_JSON_PATH} (python3 exit $dk_status)"
 fi
 drop_original ${DOCKER_DAEMON_ORIGINAL_KEY}
-if [ "$dk_changed" = 1 ] && [ -z "$IPV6_MAIL_ROOT" ] && systemctl is-active --quiet docker; then systemctl restart docker; fi`;
+if [ "$dk_changed" = 1 ] && [ -z "$IPV6_MAIL_ROOT" ] && systemctl is-active --quiet docker; then
+  systemctl restart docker
+  # Docker never removes the ip6tables rules it made once ip6tables is off again: take them away, so
+  # published ports go back to Docker's userland proxy as before the apply.
+  if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d.get("ip6tables") is True else 1)' "$dk_json" 2>/dev/null; then
+    ${DOCKER_IP6TABLES_CLEANUP}
+  fi
+fi`;
   const rollback = `if [ "$dk_changed" = 1 ] && [ -z "$IPV6_MAIL_ROOT" ] && systemctl is-active --quiet docker; then systemctl restart docker; fi`;
   return { name: "docker_daemon_restore", apply, rollback };
 }

@@ -298,6 +298,11 @@ describe(
       assert.equal(await run(vm, scripts.remove, "remove"), RESULT_CHANGED);
       assert.equal(await vm.sh("test -e /etc/docker/daemon.json && echo present || echo absent"), "absent");
       assert.doesNotMatch(await vm.sh("nft list tables"), /ipv6_mail/);
+      // Docker leaves its ip6tables rules behind when ip6tables goes off; the remove script took them away.
+      assert.equal(
+        await vm.sh("{ ip6tables -t nat -S; ip6tables -t filter -S; } | grep -cE 'DOCKER|br-' || true"),
+        "0",
+      );
       await waitDocker(vm);
       assert.equal(await vm.sh("docker info --format '{{.ExperimentalBuild}}'"), "false");
       await startContainer(vm);
