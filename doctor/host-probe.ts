@@ -1,3 +1,4 @@
+import { TUNNEL_NETWORKD_STEM } from "../host-config/he-tunnel";
 import { OPENDKIM_DIR } from "../host-config/opendkim";
 import { isIpv6Address, parseIpv6Address } from "../net";
 
@@ -36,7 +37,7 @@ say bind6 "$bind"
 for a in $(printf '%s' "$bind" | tr ';, ' '\n\n\n' | grep ':' || true); do
   say route-from "$a $(ip -6 route get "$target" from "$a" 2>&1 | head -n 1)"
 done
-for netdev in /etc/systemd/network/60-ipv6-mail-*.netdev; do
+for netdev in ${TUNNEL_NETWORKD_STEM}*.netdev; do
   [ -f "$netdev" ] || continue
   name=$(sed -n 's/^Name=//p' "$netdev" | head -n 1)
   gw=$(sed -n 's/^Gateway=//p' "${"$"}{netdev%.netdev}.network" 2>/dev/null | head -n 1)

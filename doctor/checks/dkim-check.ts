@@ -1,4 +1,4 @@
-import { dkimRecordName } from "../../net";
+import { dkimRecordName, dkimRecordText } from "../../net";
 import type { DoctorCheck } from "../doctor-report";
 import { type DnsAnswer, recordsOf } from "../dns-lookup";
 
@@ -54,7 +54,7 @@ export function dkimCheck(
   const details = { domain, selector, name, published: texts, hostKeyKnown: hostKey !== undefined };
   const publish =
     hostKey !== undefined
-      ? `publish TXT ${name} "v=DKIM1; k=rsa; p=${hostKey}" (split into 255-byte strings)`
+      ? `publish TXT ${name} "${dkimRecordText(hostKey)}" (split into 255-byte strings)`
       : `publish the public key of selector ${selector} as TXT ${name}`;
   if (keys.length === 0) {
     return {

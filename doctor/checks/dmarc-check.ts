@@ -1,4 +1,4 @@
-import { dmarcRecordName } from "../../net";
+import { dmarcRecordName, dmarcRecordText } from "../../net";
 import type { DoctorCheck } from "../doctor-report";
 import { type DnsAnswer, recordsOf } from "../dns-lookup";
 
@@ -46,7 +46,7 @@ export function dmarcCheck(domain: string, answer: DnsAnswer<string[]>): DoctorC
   const texts = recordsOf(answer)
     .map((s) => s.join(""))
     .filter((t) => /^v\s*=\s*DMARC1\b/i.test(t));
-  const fix = `publish TXT ${name} "v=DMARC1; p=quarantine; rua=mailto:dmarc@${domain}"`;
+  const fix = `publish TXT ${name} "${dmarcRecordText({ reportAddress: `dmarc@${domain}` })}"`;
   if (texts.length === 0) {
     return {
       id: "dmarc",

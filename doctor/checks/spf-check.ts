@@ -1,4 +1,4 @@
-import { containingIpv6Prefix, evaluateSpf, type SpfDnsSource } from "../../net";
+import { buildSpfRecord, containingIpv6Prefix, evaluateSpf, type SpfDnsSource } from "../../net";
 import type { DoctorCheck } from "../doctor-report";
 
 /**
@@ -21,6 +21,7 @@ export async function spfCheck(
     reason: evaluation.reason ?? null,
   };
   const prefix = containingIpv6Prefix(smtpAddress, 64).text;
+  const record = buildSpfRecord({ ipv6: [prefix] });
   const because = evaluation.reason !== undefined ? ` (${evaluation.reason})` : "";
   switch (evaluation.result) {
     case "pass":
@@ -39,7 +40,7 @@ export async function spfCheck(
         id: "spf",
         status: "fail",
         summary: `${domain} publishes no SPF record`,
-        fix: `publish TXT ${domain} "v=spf1 ip6:${prefix} -all" (ipv6-mail's DNS plan does)`,
+        fix: `publish TXT ${domain} "${record}" (ipv6-mail's DNS plan does)`,
         details,
       };
     case "permerror":
@@ -47,7 +48,7 @@ export async function spfCheck(
         id: "spf",
         status: "fail",
         summary: `SPF of ${domain} is broken: permerror${because}`,
-        fix: `correct the SPF record of ${domain}, e.g. "v=spf1 ip6:${prefix} -all"`,
+        fix: `correct the SPF record of ${domain}, e.g. "${record}"`,
         details,
       };
     default:

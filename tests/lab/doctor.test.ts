@@ -170,6 +170,7 @@ describe("ipv6-mail doctor against the lab's mail host and DNS", { skip: labSkip
       assert.equal(check(report, id).status, "ok", id);
 
     const text = await doctor();
+    for (const line of text.stdout.trimEnd().split("\n")) ctx.diagnostic(line);
     assert.equal(text.code, 1);
     assert.match(text.stdout, /^FAIL {2}source-address {2}mail leaves from 2001:db8:5ace:/m);
     assert.match(text.stdout, /^FAIL {2}dnsbl .* listed/m);
