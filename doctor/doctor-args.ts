@@ -13,6 +13,11 @@ export interface DoctorSshTarget {
   readonly knownHostsFile?: string;
   /** The name the host key is recorded under in known_hosts (`HostKeyAlias`), when not the host itself. */
   readonly hostKeyAlias?: string;
+  /**
+   * The host's public key (`ssh-ed25519 AAAA…`), pinned as the stack's `connection.hostKey` pins it: the only
+   * key accepted, instead of a known_hosts file.
+   */
+  readonly hostKey?: string;
 }
 
 /** What one doctor run checks, parsed from the command line by {@link parseDoctorArgs}. */
@@ -76,6 +81,7 @@ MX, A/AAAA, PTR and FCrDNS, SPF (evaluated), DKIM, DMARC, DNSBLs, and the HE tun
   --ssh-key <file>           private key file
   --known-hosts <file>       known_hosts file (host keys are checked strictly)
   --host-key-alias <name>    name the host key is recorded under in known_hosts
+  --host-key <public key>    the host's key, as the stack's connection.hostKey ("ssh-ed25519 AAAA...")
   --no-ssh                   skip the checks on the host (source address, DKIM key, tunnel)
   --stack-outputs <file>     JSON of \`pulumi stack output --json\` (hostName, ipv4Address), - for stdin
   --dns-timeout <seconds>    per DNS query (default 5)
@@ -97,6 +103,7 @@ const VALUE_FLAGS = new Set([
   "--ssh-key",
   "--known-hosts",
   "--host-key-alias",
+  "--host-key",
   "--stack-outputs",
   "--dns-timeout",
 ]);
@@ -202,7 +209,8 @@ export function parseDoctorArgs(
   const hostName = domainValue("host name", hostArg);
   const zoneArg = one("--zone");
   // A domain name has at least two labels, so the host name always has a zone after its first label.
-  const zone = zoneArg === undefined ? hostName.slice(hostName.indexOf(".") + 1) : domainValue("--zone", zoneArg);
+  const zone =
+    zoneArg === undefined ? hostName.slice(hostName.indexOf(".") + 1) : domainValue("--zone", zoneArg);
   const domainArg = one("--domain");
   const mailDomain = domainArg === undefined ? zone : domainValue("--domain", domainArg);
 
@@ -231,7 +239,7 @@ export function parseDoctorArgs(
     usage(`--dns-timeout "${timeoutArg}" is not a number of seconds (0 < s <= 60)`);
   }
 
-  const sshFlags = ["--ssh", "--ssh-port", "--ssh-key", "--known-hosts", "--host-key-alias"];
+  const sshFlags = ["--ssh", "--ssh-port", "--ssh-key", "--known-hosts", "--host-key-alias", "--host-key"];
   let ssh: DoctorSshTarget | undefined;
   if (switches.has("--no-ssh")) {
     const given = sshFlags.filter((f) => values.has(f));
@@ -249,6 +257,18 @@ export function parseDoctorArgs(
     const key = one("--ssh-key");
     const knownHosts = one("--known-hosts");
     const alias = one("--host-key-alias");
+    const hostKey = one("--host-key")?.trim();
+    if (
+      hostKey !== undefined &&
+      !/^(?:ssh-|ecdsa-|sk-)[a-z0-9@.-]+ [A-Za-z0-9+/]+={0,2}(?: \S.*)?$/.test(hostKey)
+    ) {
+      usage(
+        `--host-key "${hostKey}" is not an SSH public key; give e.g. "ssh-ed25519 AAAAC3Nza..." (ssh-keyscan, or the stack's connection.hostKey)`,
+      );
+    }
+    if (hostKey !== undefined && knownHosts !== undefined) {
+      usage("--host-key and --known-hosts contradict each other (the key pins the host); drop one");
+    }
     ssh = {
       user,
       host: isIpv6Address(host) ? parseIpv6Address(host) : host,
@@ -256,6 +276,7 @@ export function parseDoctorArgs(
       ...(key !== undefined ? { keyFile: key } : {}),
       ...(knownHosts !== undefined ? { knownHostsFile: knownHosts } : {}),
       ...(alias !== undefined ? { hostKeyAlias: alias } : {}),
+      ...(hostKey !== undefined ? { hostKey } : {}),
     };
   }
   const resolverArg = one("--resolver");

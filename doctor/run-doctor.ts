@@ -60,7 +60,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       id: "source-address",
       status: "fail",
       summary: `could not ask the host: ${host.error}`,
-      fix: "give the stack's SSH settings: --ssh <user@host> --ssh-port --ssh-key --known-hosts",
+      fix: "give the stack's SSH settings: --ssh <user@host> --ssh-port --ssh-key, and --host-key (its connection.hostKey) or --known-hosts",
     });
   } else checks.push(sourceAddressCheck(options.hostName, aaaaRecords, host.facts, options.routeTarget));
   checks.push(

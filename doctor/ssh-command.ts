@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 
 import type { DoctorSshTarget } from "./doctor-args";
 
@@ -35,8 +38,33 @@ export function sshArguments(target: DoctorSshTarget, remoteCommand: string): st
   ];
 }
 
-/** Runs `bash -s <args>` on the host with `script` on its standard input (the script never appears in a process list). */
-export function runOverSsh(
+/** The name a pinned host key is recorded under in the doctor's own known_hosts file. */
+const PINNED_ALIAS = "ipv6-mail-host";
+
+/**
+ * Runs `bash -s <args>` on the host with `script` on its standard input (the script never appears in a process
+ * list). A pinned `hostKey` goes into a known_hosts file of its own for this one session (removed after), so
+ * that key and no other is accepted, as the stack's `connection.hostKey` does.
+ */
+export async function runOverSsh(
+  target: DoctorSshTarget,
+  script: string,
+  args: readonly string[],
+  timeoutSeconds = 120,
+): Promise<SshResult> {
+  if (target.hostKey === undefined) return runSsh(target, script, args, timeoutSeconds);
+  const dir = await mkdtemp(path.join(tmpdir(), "ipv6-mail-doctor-"));
+  try {
+    const alias = target.hostKeyAlias ?? PINNED_ALIAS;
+    const knownHostsFile = path.join(dir, "known_hosts");
+    await writeFile(knownHostsFile, `${alias} ${target.hostKey}\n`, { mode: 0o600 });
+    return await runSsh({ ...target, knownHostsFile, hostKeyAlias: alias }, script, args, timeoutSeconds);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function runSsh(
   target: DoctorSshTarget,
   script: string,
   args: readonly string[],

@@ -12,6 +12,7 @@
  *  - with HE's endpoint down, the tunnel check fails.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
 
@@ -60,9 +61,20 @@ describe("ipv6-mail doctor against the lab's mail host and DNS", { skip: labSkip
   };
   let dkim: object[] = [];
 
-  /** Runs the built CLI as a user would, pointed at the lab's SSH and DNS. */
-  async function doctor(extra: readonly string[] = [], dnsbl = t.internet.dnsbl.zone): Promise<ExecResult> {
+  /**
+   * Runs the built CLI as a user would, pointed at the lab's SSH and DNS. `hostKey` pins the host's key the
+   * way the stack's connection does (`--host-key`); without it the lab's known_hosts file is used.
+   */
+  async function doctor(
+    extra: readonly string[] = [],
+    dnsbl = t.internet.dnsbl.zone,
+    hostKey?: string,
+  ): Promise<ExecResult> {
     const s = vm.ssh;
+    const pin =
+      hostKey === undefined
+        ? ["--known-hosts", s.knownHostsPath, "--host-key-alias", s.hostKeyAlias]
+        : ["--host-key", hostKey];
     return runLocal(
       process.execPath,
       [
@@ -79,10 +91,7 @@ describe("ipv6-mail doctor against the lab's mail host and DNS", { skip: labSkip
         String(s.sshPort),
         "--ssh-key",
         s.privateKeyPath,
-        "--known-hosts",
-        s.knownHostsPath,
-        "--host-key-alias",
-        s.hostKeyAlias,
+        ...pin,
         ...extra,
       ],
       { check: false, timeoutMs: 300_000 },
@@ -300,6 +309,24 @@ describe("ipv6-mail doctor against the lab's mail host and DNS", { skip: labSkip
     } finally {
       await vm.labCtl(["he", "endpoint", "up"]);
     }
+  });
+
+  it("pins the host key given as the stack gives it (--host-key), and refuses another", async () => {
+    const [, ...key] = readFileSync(vm.ssh.knownHostsPath, "utf8").trim().split(/\s+/);
+    const pinned = await doctor(["--json"], undefined, key.join(" "));
+    const report = JSON.parse(pinned.stdout) as DoctorReport;
+    assert.equal(check(report, "source-address").status, "ok", check(report, "source-address").summary);
+    assert.equal(pinned.code, 0);
+    // Another key (a valid ed25519 key, not the host's): SSH refuses the host, the doctor says so and fails.
+    const other = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+    const wrong = await doctor(["--json"], undefined, other);
+    const refused = check(JSON.parse(wrong.stdout) as DoctorReport, "source-address");
+    assert.equal(refused.status, "fail");
+    assert.match(
+      refused.summary,
+      /could not ask the host: .*(Host key verification failed|REMOTE HOST IDENTIFICATION)/,
+    );
+    assert.equal(wrong.code, 1);
   });
 
   it("a bad command line is a usage error (exit 2) naming the flag", async () => {

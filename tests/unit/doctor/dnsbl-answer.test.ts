@@ -51,9 +51,7 @@ describe("dnsblCheck", () => {
   const [smtp, shared] = ["2001:db8:25::25", "2001:db8:5ace::210"];
 
   it("asks one nibble-form name per address (RFC 5782), the package's own", () => {
-    assert.deepEqual(dnsblQueries(zone, [smtp]), [
-      { address: smtp, queryName: dnsblQueryName(smtp, zone) },
-    ]);
+    assert.deepEqual(dnsblQueries(zone, [smtp]), [{ address: smtp, queryName: dnsblQueryName(smtp, zone) }]);
     assert.equal(dnsblQueries(zone, [smtp])[0].queryName.split(".").length, 32 + 3);
   });
 
@@ -79,7 +77,9 @@ describe("dnsblCheck", () => {
   });
 
   it("passes when every lookup is NXDOMAIN", () => {
-    const c = dnsblCheck(zone, [{ address: smtp, queryName: "a", answer: { failure: "nxdomain", message: "" } }]);
+    const c = dnsblCheck(zone, [
+      { address: smtp, queryName: "a", answer: { failure: "nxdomain", message: "" } },
+    ]);
     assert.equal(c.status, "ok");
     assert.equal(c.summary, `${zone}: ${smtp} not listed`);
   });

@@ -106,6 +106,21 @@ describe("parseDoctorArgs", () => {
     assert.deepEqual(o.ssh, { user: "root", host: "192.0.2.10", port: 22 });
   });
 
+  it("pins a host key given as the stack's connection.hostKey gives it", () => {
+    const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ7AkxK4lwvfbN2iPIof1/GXeL78ZofwNQiCovhRGAY";
+    assert.deepEqual(parse(["mail.example.org", "--host-key", key]).ssh, {
+      user: "root",
+      host: "mail.example.org",
+      port: 22,
+      hostKey: key,
+    });
+    usageError(["mail.example.org", "--host-key", "AAAA"], /--host-key "AAAA" is not an SSH public key/);
+    usageError(
+      ["mail.example.org", "--host-key", key, "--known-hosts", "/kh"],
+      /--host-key and --known-hosts contradict each other/,
+    );
+  });
+
   it("turns the host checks off with --no-ssh", () => {
     assert.equal(parse(["mail.example.org", "--no-ssh"]).ssh, undefined);
   });
@@ -121,7 +136,10 @@ describe("parseDoctorArgs", () => {
     usageError([], /no host name given; e\.g\. ipv6-mail doctor mail\.example\.org/);
     usageError(["a.example.org", "b.example.org"], /one host name expected/);
     usageError(["localhost"], /host name "localhost" is not a domain name; give e\.g\. example\.org/);
-    usageError(["mail.example.org", "--resolver", "dns.example"], /--resolver "dns\.example" is not an address/);
+    usageError(
+      ["mail.example.org", "--resolver", "dns.example"],
+      /--resolver "dns\.example" is not an address/,
+    );
     usageError(["mail.example.org", "--resolver", "192.0.2.53:70000"], /port 70000 is not 1\.\.65535/);
     usageError(["mail.example.org", "--resolver"], /--resolver needs a value/);
     usageError(["mail.example.org", "--bogus"], /unknown option "--bogus"/);
@@ -129,7 +147,10 @@ describe("parseDoctorArgs", () => {
     usageError(["mail.example.org", "--mail-from", "nobody"], /--mail-from "nobody" is not a mail address/);
     usageError(["mail.example.org", "--dnsbl", ","], /--dnsbl names no zone/);
     usageError(["mail.example.org", "--dkim-selector", "a.b"], /--dkim-selector "a\.b" is not one DNS label/);
-    usageError(["mail.example.org", "--route-target", "192.0.2.1"], /--route-target "192\.0\.2\.1" is not an IPv6/);
+    usageError(
+      ["mail.example.org", "--route-target", "192.0.2.1"],
+      /--route-target "192\.0\.2\.1" is not an IPv6/,
+    );
     usageError(["mail.example.org", "--ssh-port", "0"], /--ssh-port "0" is not a port/);
     usageError(["mail.example.org", "--dns-timeout", "0"], /--dns-timeout "0" is not a number of seconds/);
     usageError(["mail.example.org", "--no-ssh", "--ssh-key", "/k"], /--no-ssh and --ssh-key contradict/);

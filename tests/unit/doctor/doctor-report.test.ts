@@ -49,7 +49,8 @@ describe("doctorReport and formatDoctorText", () => {
 
 describe("parseHostProbe and the source-address check", () => {
   const tag = "ipv6-mail-doctor:";
-  const probe = (lines: readonly string[]) => ["Welcome banner", ...lines.map((l) => `${tag} ${l}`)].join("\n");
+  const probe = (lines: readonly string[]) =>
+    ["Welcome banner", ...lines.map((l) => `${tag} ${l}`)].join("\n");
   const bound = probe([
     "route 2001:4860:4860::8888 from :: via fe80::1 dev eth0 src 2001:db8:5ace::210 metric 1024 pref medium",
     "mta postfix",
