@@ -24,7 +24,8 @@ async function askHost(options: DoctorOptions): Promise<HostOutcome> {
   try {
     return { facts: parseHostProbe(result.stdout) };
   } catch (e) {
-    const why = result.stderr.trim().split("\n").slice(-2).join(" ") || (e as Error).message;
+    const why =
+      result.stderr.replace(/\r/g, "").trim().split("\n").slice(-2).join(" ") || (e as Error).message;
     return {
       error: `ssh ${options.ssh.user}@${options.ssh.host} -p ${options.ssh.port} (exit ${result.code}): ${why}`,
     };
