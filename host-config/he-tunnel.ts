@@ -73,6 +73,11 @@ export const TUNNEL_RULE_PRIORITIES = [10641, 10642, 10643] as const;
 export const TUNNEL_ROUTE_METRIC = 100;
 
 const NETWORK_DIR = "/etc/systemd/network";
+/**
+ * Start of the path of a tunnel's systemd-networkd files (`<stem><interface>.netdev` and `.network`): how
+ * `ipv6-mail doctor` finds the tunnels ipv6-mail set up on a host.
+ */
+export const TUNNEL_NETWORKD_STEM = `${NETWORK_DIR}/60-ipv6-mail-`;
 /** Key of the recorded original state of systemd-networkd, when the tunnel's apply had to start it. */
 const NETWORKD_ORIGINAL_KEY = "systemd.systemd-networkd.active";
 
@@ -133,8 +138,8 @@ export function checkTunnelSpec(spec: TunnelSpec): { name: string; mtu: number }
 function plan(spec: TunnelSpec): TunnelPlan {
   const { name, mtu } = checkTunnelSpec(spec);
   const linkPrefix = containingIpv6Prefix(spec.linkClientAddress, 64).text;
-  const netdevPath = `${NETWORK_DIR}/60-ipv6-mail-${name}.netdev`;
-  const networkPath = `${NETWORK_DIR}/60-ipv6-mail-${name}.network`;
+  const netdevPath = `${TUNNEL_NETWORKD_STEM}${name}.netdev`;
+  const networkPath = `${TUNNEL_NETWORKD_STEM}${name}.network`;
   const networkdConfPath = "/etc/systemd/networkd.conf.d/60-ipv6-mail.conf";
   const [pProvider, pSpecific, pTunnel] = TUNNEL_RULE_PRIORITIES;
 

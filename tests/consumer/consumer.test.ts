@@ -195,6 +195,17 @@ describe("the packed package in a consumer project", () => {
     }
   });
 
+  it("installs the ipv6-mail command, which prints its usage and rejects a bad command line", () => {
+    const bin = path.join(project, "node_modules", ".bin", "ipv6-mail");
+    const help = run(bin, ["doctor", "--help"], project);
+    assert.equal(help.status, 0, describeRun("ipv6-mail doctor --help", help));
+    assert.match(help.stdout, /^usage: ipv6-mail doctor <host name> \[options\]/);
+    assert.match(help.stdout, /--resolver <ip\[:port\]>/);
+    const bad = run(bin, ["doctor"], project);
+    assert.equal(bad.status, 2, describeRun("ipv6-mail doctor", bad));
+    assert.match(bad.stderr, /no host name given/);
+  });
+
   it("type-checks the consumer programs (strict, node16 resolution)", () => {
     mustRun("tsc -p tsconfig.json", process.execPath, [tsc, "-p", "tsconfig.json"], project);
   });
