@@ -76,7 +76,8 @@ export class LateCheck {
    * {@link LateCheck.gate} (and of child components, whose own gates then fail with the same error).
    */
   checked<T>(value: pulumi.Input<T>): pulumi.Output<pulumi.Unwrap<T>> {
-    return pulumi.all([this.passed, value]).apply(([, v]) => v);
+    // One apply: an Output returned from it is unwrapped, its secrecy and dependencies kept.
+    return this.passed.apply(() => pulumi.output(value)) as pulumi.Output<pulumi.Unwrap<T>>;
   }
 
   /** `value` once the check passed, else `fallback`: for outputs the component publishes and registers. */
