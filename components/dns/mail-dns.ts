@@ -182,7 +182,7 @@ export class MailDns extends pulumi.ComponentResource {
     const factPlan = planFacts(args, addresses);
     // Each record's type, TTL and priority come from its settings, its owner (forward) or target (PTR) from
     // literal names: plain values from the facts' plan. Only what takes an address waits for the real plan.
-    const recordOf = (name: string, found: (r: DnsRecordPlan) => boolean, wanted: string): RecordFields => {
+    const recordOf = (found: (r: DnsRecordPlan) => boolean, wanted: string): RecordFields => {
       const real = <T>(pickField: (r: DnsRecordPlan) => T): pulumi.Output<T> =>
         records.apply((rs) => {
           const record = rs.find(found);
@@ -204,7 +204,6 @@ export class MailDns extends pulumi.ComponentResource {
     // The plan lists the SMTP address's PTR before the services' PTRs: the first PTR is the mail host's.
     const pick = (type: DnsRecordPlan["type"], recordName?: string) =>
       recordOf(
-        name,
         (r) => r.type === type && (recordName === undefined || r.name === recordName),
         `${type} record ${recordName ?? ""}`,
       );
@@ -237,11 +236,7 @@ export class MailDns extends pulumi.ComponentResource {
           ),
         );
         if (service.ptr && args.cloudflare.reverseZoneId !== undefined) {
-          const ptr = recordOf(
-            name,
-            (r) => r.type === "PTR" && r.content === recordName,
-            `PTR to ${recordName}`,
-          );
+          const ptr = recordOf((r) => r.type === "PTR" && r.content === recordName, `PTR to ${recordName}`);
           this.cloudflareRecords.push(
             cloudflareRecord(`${name}-${service.name}-ptr`, args.cloudflare.reverseZoneId, ptr, gated),
           );
