@@ -76,7 +76,10 @@ export class LateCheck {
    * {@link LateCheck.gate} (and of child components, whose own gates then fail with the same error).
    */
   checked<T>(value: pulumi.Input<T>): pulumi.Output<pulumi.Unwrap<T>> {
-    return pulumi.all([this.passed, value]).apply(([, v]) => v);
+    // One apply: an Output returned from it is unwrapped, its secrecy and dependencies kept (wrapping it in
+    // `pulumi.output` again would cost an apply of its own).
+    const unwrapped = pulumi.Output.isInstance(value) ? value : pulumi.output(value);
+    return this.passed.apply(() => unwrapped) as pulumi.Output<pulumi.Unwrap<T>>;
   }
 
   /** `value` once the check passed, else `fallback`: for outputs the component publishes and registers. */

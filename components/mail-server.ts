@@ -171,13 +171,15 @@ export class MailServer extends pulumi.ComponentResource {
     );
     const checked = <T>(value: pulumi.Input<T>) =>
       isPlain(value) ? pulumi.output(value) : late.checked(value);
+    const checkedIpv4 = checked(hostIpv4);
+    const checkedHostPrefix = checked(hostPrefix);
     // The dedicated /64: known now (tunnel, declared prefix) or the host's own once it exists and is checked.
     const fromHost = sendsOverIpv6 && staticPrefix === undefined;
     const prefix = !sendsOverIpv6
       ? pulumi.output(undefined)
       : staticPrefix !== undefined
         ? pulumi.output(staticPrefix)
-        : checked(hostPrefix);
+        : checkedHostPrefix;
     const smtp = prefix.apply((p) => (p ? serviceAddress(p, interfaceId) : undefined));
     this.dedicatedPrefix = fromHost ? late.published(prefix, undefined) : prefix;
     this.smtpAddress = fromHost ? late.published(smtp, undefined) : smtp;
@@ -252,7 +254,7 @@ export class MailServer extends pulumi.ComponentResource {
     }
 
     const scripts = pulumi
-      .all([checked(hostIpv4), checked(hostPrefix), smtp, prefix, checked(args.tunnel?.localIpv4)])
+      .all([checkedIpv4, checkedHostPrefix, smtp, prefix, checked(args.tunnel?.localIpv4)])
       .apply(([ipv4, nativePrefix, smtp, prefix, localIpv4]) =>
         configuration.render({
           ipv4,
@@ -281,7 +283,7 @@ export class MailServer extends pulumi.ComponentResource {
       smtpAddress: smtp as pulumi.Output<string>,
       dedicatedPrefix: prefix as pulumi.Output<string>,
       // An existing IPv6-only host has no IPv4: no A record (MailDns registers one whenever it is given).
-      ipv4Address: host.hasIpv4 ? (checked(hostIpv4) as pulumi.Output<string>) : undefined,
+      ipv4Address: host.hasIpv4 ? (checkedIpv4 as pulumi.Output<string>) : undefined,
       hetznerServerId: host.rdnsServerId,
     });
     const dnsAddresses: MailDnsFactAddresses = {

@@ -1,5 +1,6 @@
 import { Address4, Address6 } from "ip-address";
 import { IpParseError } from "./ip-parse-error";
+import { boundedMemo } from "./bounded-memo";
 
 /** An IPv6 network: canonical text plus the numeric range it spans, for exact containment and overlap tests. */
 export interface Ipv6Prefix {
@@ -70,9 +71,9 @@ function toAddress6(text: string): Address6 {
 }
 
 /** Canonical RFC 5952 text of a 128-bit value. */
-export function formatIpv6(value: bigint): string {
-  return Address6.fromBigInt(value).correctForm();
-}
+export const formatIpv6: (value: bigint) => string = boundedMemo((value: bigint) =>
+  Address6.fromBigInt(value).correctForm(),
+);
 
 /**
  * Parses an IPv6 address (no prefix length) to its canonical compressed lower-case form.
@@ -84,11 +85,15 @@ export function parseIpv6Address(text: string): string {
   if (typeof text !== "string") {
     throw new IpParseError(String(text), notAStringMessage(text, "a single IPv6 address"));
   }
+  return canonicalIpv6Address(text);
+}
+
+const canonicalIpv6Address = boundedMemo((text: string): string => {
   if (text.includes("/")) {
     throw new IpParseError(String(text), `"${text}" is not a single IPv6 address (it has a prefix length)`);
   }
   return toAddress6(text).correctForm();
-}
+});
 
 /** The non-throwing twin of {@link parseIpv6Address}. */
 export function isIpv6Address(text: string): boolean {
@@ -102,8 +107,11 @@ export function isIpv6Address(text: string): boolean {
 
 /** The address as a 128-bit integer. */
 export function ipv6ToBigInt(address: string): bigint {
-  return toAddress6(address).bigInt();
+  if (typeof address !== "string") return toAddress6(address).bigInt();
+  return ipv6Value(address);
 }
+
+const ipv6Value = boundedMemo((address: string): bigint => toAddress6(address).bigInt());
 
 /**
  * Parses an IPv6 prefix such as `2001:db8:25::/64`. Host bits must be zero: `2001:db8:25::1/64` is an address
@@ -116,6 +124,10 @@ export function parseIpv6Prefix(text: string): Ipv6Prefix {
   if (typeof text !== "string") {
     throw new IpParseError(String(text), notAStringMessage(text, "an IPv6 prefix such as 2001:db8:25::/64"));
   }
+  return ipv6PrefixOfText(text);
+}
+
+const ipv6PrefixOfText = boundedMemo((text: string): Ipv6Prefix => {
   if (!text.includes("/")) {
     throw new IpParseError(String(text), `"${text}" has no prefix length; write it as address/length`);
   }
@@ -132,8 +144,8 @@ export function parseIpv6Prefix(text: string): Ipv6Prefix {
     throw new IpParseError(text, `"${text}" has host bits set; the network is ${network}/${length}`);
   }
   const address = formatIpv6(value);
-  return { address, length, text: `${address}/${length}`, first: value, last: value | mask };
-}
+  return Object.freeze({ address, length, text: `${address}/${length}`, first: value, last: value | mask });
+});
 
 /** The non-throwing twin of {@link parseIpv6Prefix}. */
 export function tryParseIpv6Prefix(text: string): Ipv6Prefix | undefined {
@@ -171,11 +183,15 @@ export function parseIpv4Address(text: string): string {
   if (typeof text !== "string") {
     throw new IpParseError(String(text), notAStringMessage(text, "a single IPv4 address"));
   }
+  return canonicalIpv4Address(text);
+}
+
+const canonicalIpv4Address = boundedMemo((text: string): string => {
   if (text.includes("/")) {
     throw new IpParseError(String(text), `"${text}" is not a single IPv4 address (it has a prefix length)`);
   }
   return toAddress4(text).correctForm();
-}
+});
 
 /** The non-throwing twin of {@link parseIpv4Address}. */
 export function isIpv4Address(text: string): boolean {
@@ -192,6 +208,10 @@ export function parseIpv4Prefix(text: string): Ipv4Prefix {
   if (typeof text !== "string") {
     throw new IpParseError(String(text), notAStringMessage(text, "an IPv4 prefix such as 192.0.2.0/24"));
   }
+  return ipv4PrefixOfText(text);
+}
+
+const ipv4PrefixOfText = boundedMemo((text: string): Ipv4Prefix => {
   if (!text.includes("/")) {
     throw new IpParseError(String(text), `"${text}" has no prefix length; write it as address/length`);
   }
@@ -208,8 +228,8 @@ export function parseIpv4Prefix(text: string): Ipv4Prefix {
     throw new IpParseError(text, `"${text}" has host bits set; the network is ${network}/${length}`);
   }
   const address = Address4.fromBigInt(value).correctForm();
-  return { address, length, text: `${address}/${length}`, first: value, last: value | mask };
-}
+  return Object.freeze({ address, length, text: `${address}/${length}`, first: value, last: value | mask });
+});
 
 /** The non-throwing twin of {@link parseIpv4Prefix}. */
 export function tryParseIpv4Prefix(text: string): Ipv4Prefix | undefined {

@@ -1,4 +1,8 @@
-import { spf } from "mailauth/lib/spf";
+/**
+ * mailauth's SPF evaluator, loaded on first use: it pulls in joi, libmime and the public suffix list (most of
+ * the policy pack's load time), and only `spf-authorizes-sender` evaluates records, never the components.
+ */
+let evaluator: Promise<typeof import("mailauth/lib/spf")> | undefined;
 
 /** The record types an SPF evaluation asks for (RFC 7208 §5; the SPF RR type 99 is obsolete, §3.1). */
 export type SpfQueryType = "TXT" | "A" | "AAAA" | "MX" | "PTR";
@@ -100,6 +104,8 @@ export async function evaluateSpf(check: SpfCheck): Promise<SpfEvaluation> {
     }
     return answer.map((record) => (typeof record === "string" && type === "TXT" ? [record] : record));
   };
+  evaluator ??= import("mailauth/lib/spf");
+  const { spf } = await evaluator;
   const verdict = await spf({
     ip: check.ip,
     sender: check.mailFrom || undefined,

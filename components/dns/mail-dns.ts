@@ -178,13 +178,35 @@ export class MailDns extends pulumi.ComponentResource {
       : pulumi.output(undefined);
 
     const gated = { parent: this, dependsOn: late.gate };
-    // The plan lists the SMTP address's PTR before the services' PTRs: pick("PTR") is the mail host's.
+    const addresses = composedBy ?? standaloneAddresses(args, sendsOverIpv6);
+    const factPlan = planFacts(args, addresses);
+    // Each record's type, TTL and priority come from its settings, its owner (forward) or target (PTR) from
+    // literal names: plain values from the facts' plan. Only what takes an address waits for the real plan.
+    const recordOf = (found: (r: DnsRecordPlan) => boolean, wanted: string): RecordFields => {
+      const real = <T>(pickField: (r: DnsRecordPlan) => T): pulumi.Output<T> =>
+        records.apply((rs) => {
+          const record = rs.find(found);
+          if (!record) throw new Error(`MailDns "${name}": the plan has no ${wanted}`);
+          return pickField(record);
+        });
+      // A service given by its full address is outside the stand-in /64: all of its fields wait.
+      const shape = factPlan.planned.find(found);
+      if (!shape) return real((r) => r);
+      const byAddress = shape.type === "PTR" ? "name" : shape.type === "MX" ? undefined : "content";
+      return {
+        type: shape.type,
+        ttl: shape.ttl,
+        priority: shape.priority,
+        name: byAddress === "name" ? real((r) => r.name) : shape.name,
+        content: byAddress === "content" ? real((r) => r.content) : shape.content,
+      };
+    };
+    // The plan lists the SMTP address's PTR before the services' PTRs: the first PTR is the mail host's.
     const pick = (type: DnsRecordPlan["type"], recordName?: string) =>
-      records.apply((rs) => {
-        const found = rs.find((r) => r.type === type && (recordName === undefined || r.name === recordName));
-        if (!found) throw new Error(`MailDns "${name}": the plan has no ${type} record ${recordName ?? ""}`);
-        return found;
-      });
+      recordOf(
+        (r) => r.type === type && (recordName === undefined || r.name === recordName),
+        `${type} record ${recordName ?? ""}`,
+      );
     const zone = args.zone.toLowerCase();
     const hostName = args.hostName.toLowerCase();
     if (args.cloudflare) {
@@ -214,11 +236,7 @@ export class MailDns extends pulumi.ComponentResource {
           ),
         );
         if (service.ptr && args.cloudflare.reverseZoneId !== undefined) {
-          const ptr = records.apply((rs) => {
-            const found = rs.find((r) => r.type === "PTR" && r.content === recordName);
-            if (!found) throw new Error(`MailDns "${name}": the plan has no PTR to ${recordName}`);
-            return found;
-          });
+          const ptr = recordOf((r) => r.type === "PTR" && r.content === recordName, `PTR to ${recordName}`);
           this.cloudflareRecords.push(
             cloudflareRecord(`${name}-${service.name}-ptr`, args.cloudflare.reverseZoneId, ptr, gated),
           );
@@ -249,13 +267,12 @@ export class MailDns extends pulumi.ComponentResource {
         );
       }
     }
-    const addresses = composedBy ?? standaloneAddresses(args, sendsOverIpv6);
     this.facts = {
       version: MAIL_FACTS_VERSION,
       component: "MailDns",
       ...(composedBy ? { partOf: "MailServer" as const } : {}),
       sendsOverIpv6,
-      dns: mailDnsFacts(args, addresses),
+      dns: factPlan.facts,
     };
     const values = composedBy ? undefined : factValuesOf(args, addresses);
     this.registerOutputs({
@@ -274,6 +291,17 @@ export class MailDns extends pulumi.ComponentResource {
  * literal. `via` says where each record is written: Cloudflare, Hetzner's Rdns, or only planned.
  */
 export function mailDnsFacts(args: MailDnsArgs, addresses: MailDnsFactAddresses): DnsFacts {
+  return planFacts(args, addresses).facts;
+}
+
+/**
+ * The facts of {@link mailDnsFacts} with the plan they were read from: its records hold stand-ins where an
+ * address is a ref, and every field that takes no address as it will be published.
+ */
+function planFacts(
+  args: MailDnsArgs,
+  addresses: MailDnsFactAddresses,
+): { facts: DnsFacts; planned: DnsRecordPlan[] } {
   // The SMTP address and the /64 are planned against each other: while either is a ref, both stand in.
   const ipv6Refs = [addresses.smtpAddress, addresses.dedicatedPrefix].some((a) => a?.ref !== undefined);
   const standIns = new Map<string, FactValue>();
@@ -315,7 +343,7 @@ export function mailDnsFacts(args: MailDnsArgs, addresses: MailDnsFactAddresses)
     if (args.cloudflare?.reverseZoneId !== undefined) return "cloudflare";
     return args.hetznerServerId !== undefined ? "hcloud-rdns" : "planned";
   };
-  return {
+  const facts = {
     zone,
     hostName,
     records: records.map((record): DnsRecordFact => {
@@ -328,6 +356,7 @@ export function mailDnsFacts(args: MailDnsArgs, addresses: MailDnsFactAddresses)
         : { ...base, content: { value: text, derivation: "literal" }, spf };
     }),
   };
+  return { facts, planned: records };
 }
 
 /** The terms of an SPF record after `v=spf1`: literal, or a ref when its value stands in for one. */
@@ -574,10 +603,21 @@ function unquoteTxt(content: string): string {
   return content.split(/"\s*"/).join("").replace(/^"|"$/g, "");
 }
 
+/** A record's fields for its resource: plain where the plan knows them from settings and names alone. */
+type RecordFields =
+  | pulumi.Output<DnsRecordPlan>
+  | {
+      readonly type: DnsRecordPlan["type"];
+      readonly name: pulumi.Input<string>;
+      readonly content: pulumi.Input<string>;
+      readonly ttl: number;
+      readonly priority?: number;
+    };
+
 function cloudflareRecord(
   name: string,
   zoneId: pulumi.Input<string>,
-  record: pulumi.Output<DnsRecordPlan>,
+  record: RecordFields,
   opts: pulumi.CustomResourceOptions,
 ): cloudflare.DnsRecord {
   return new cloudflare.DnsRecord(

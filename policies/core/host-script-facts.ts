@@ -33,9 +33,18 @@ export interface HostScriptFacts {
   readonly dockerNetworks6: readonly string[];
 }
 
-function lastMatch(text: string, re: RegExp): string | undefined {
+/**
+ * The matches of `re` in `text`, none when `text` lacks `literal`, a word every match contains: a substring
+ * search is far cheaper than a regular expression over a whole host script, and most scripts lack most words.
+ */
+function matchesWith(text: string, literal: string, re: RegExp): Iterable<RegExpMatchArray> {
+  return text.includes(literal) ? text.matchAll(re) : [];
+}
+
+/** The first group of the last match of `re` (see {@link matchesWith} for `literal`). */
+function lastMatch(text: string, literal: string, re: RegExp): string | undefined {
   let found: string | undefined;
-  for (const m of text.matchAll(re)) found = m[1];
+  for (const m of matchesWith(text, literal, re)) found = m[1];
   return found;
 }
 
@@ -55,18 +64,26 @@ function tunnelsOf(text: string): { interfaceName: string; remote?: string }[] {
     const remote = /\bremote\s+([0-9.]+)/.exec(rest)?.[1];
     tunnels.set(name, { interfaceName: name, remote: remote ?? tunnels.get(name)?.remote });
   };
-  for (const m of text.matchAll(/\bip\s+(?:-\d\s+)?tunnel\s+add\s+(?:name\s+)?([^\s'"]+)([^\n]*)/g)) {
+  for (const m of matchesWith(
+    text,
+    "sit",
+    /\bip\s+(?:-\d\s+)?tunnel\s+add\s+(?:name\s+)?([^\s'"]+)([^\n]*)/g,
+  )) {
     if (/\bmode\s+sit\b/.test(m[2])) add(m[1], m[2]);
   }
-  for (const m of text.matchAll(/\bip\s+link\s+add\s+(?:name\s+)?([^\s'"]+)([^\n]*)/g)) {
+  for (const m of matchesWith(text, "sit", /\bip\s+link\s+add\s+(?:name\s+)?([^\s'"]+)([^\n]*)/g)) {
     if (/\btype\s+sit\b/.test(m[2])) add(m[1], m[2]);
   }
-  for (const section of text.split(/\[NetDev\]/).slice(1)) {
+  for (const section of text.includes("[NetDev]") ? text.split(/\[NetDev\]/).slice(1) : []) {
     const body = section.split(/\n\[/)[0];
     const name = /^\s*Name\s*=\s*(\S+)/m.exec(body)?.[1];
     if (name && /^\s*Kind\s*=\s*sit\b/m.test(body)) add(name, "");
   }
-  for (const m of text.matchAll(/\biface\s+(\S+)\s+inet6\s+v4tunnel\b([^]*?)(?=\niface\s|$)/g)) {
+  for (const m of matchesWith(
+    text,
+    "v4tunnel",
+    /\biface\s+(\S+)\s+inet6\s+v4tunnel\b([^]*?)(?=\niface\s|$)/g,
+  )) {
     const endpoint = /\bendpoint\s+([0-9.]+)/.exec(m[2])?.[1];
     add(m[1], endpoint ? `remote ${endpoint}` : "");
   }
@@ -86,13 +103,19 @@ export const readHostScriptFacts: (text: string) => HostScriptFacts = memoByText
 
 function readHostScriptFactsNow(text: string): HostScriptFacts {
   const bind = new Set<string>();
-  for (const m of text.matchAll(/\bsmtp_bind_address6\s*=\s*['"]?([0-9A-Fa-f:.[\]]+)/g)) {
+  for (const m of matchesWith(
+    text,
+    "smtp_bind_address6",
+    /\bsmtp_bind_address6\s*=\s*['"]?([0-9A-Fa-f:.[\]]+)/g,
+  )) {
     const a = canonicalIfIpv6(m[1]);
     if (a) bind.add(a);
   }
   const eximNoSeparator: string[] = [];
   // Exim's transport option, or the macro Debian's remote_smtp transport reads it from.
-  for (const m of text.matchAll(/^\s*(?:interface|REMOTE_SMTP_INTERFACE)\s*=\s*(<;)?\s*([^\n'"]+)/gm)) {
+  const eximInterface = text.includes("interface") || text.includes("REMOTE_SMTP_INTERFACE");
+  const interfaces = /^\s*(?:interface|REMOTE_SMTP_INTERFACE)\s*=\s*(<;)?\s*([^\n'"]+)/gm;
+  for (const m of eximInterface ? text.matchAll(interfaces) : []) {
     const list = m[2].trim();
     if (m[1]) {
       for (const part of list.split(";")) {
@@ -103,15 +126,17 @@ function readHostScriptFactsNow(text: string): HostScriptFacts {
       eximNoSeparator.push(list);
     }
   }
-  const postfix = /\bpostconf\b|\bpostfix\b|\bmain\.cf\b|\bmaster\.cf\b/.test(text);
-  const exim = /\bexim4?\b|update-exim4\.conf/.test(text);
+  const postfix =
+    (text.includes("post") || text.includes(".cf")) &&
+    /\bpostconf\b|\bpostfix\b|\bmain\.cf\b|\bmaster\.cf\b/.test(text);
+  const exim = text.includes("exim") && /\bexim4?\b|update-exim4\.conf/.test(text);
   const helo =
-    lastMatch(text, /\bsmtp_helo_name\s*=\s*['"]?([A-Za-z0-9][A-Za-z0-9.-]*)/g) ??
-    lastMatch(text, /\bhelo_data\s*=\s*['"]?([A-Za-z0-9][A-Za-z0-9.-]*)/g) ??
-    lastMatch(text, /(?:^|[\s'"])myhostname\s*=\s*['"]?([A-Za-z0-9][A-Za-z0-9.-]*)/g) ??
-    lastMatch(text, /\bprimary_hostname\s*=\s*['"]?([A-Za-z0-9][A-Za-z0-9.-]*)/g);
+    lastMatch(text, "smtp_helo_name", /\bsmtp_helo_name\s*=\s*['"]?([A-Za-z0-9][A-Za-z0-9.-]*)/g) ??
+    lastMatch(text, "helo_data", /\bhelo_data\s*=\s*['"]?([A-Za-z0-9][A-Za-z0-9.-]*)/g) ??
+    lastMatch(text, "myhostname", /(?:^|[\s'"])myhostname\s*=\s*['"]?([A-Za-z0-9][A-Za-z0-9.-]*)/g) ??
+    lastMatch(text, "primary_hostname", /\bprimary_hostname\s*=\s*['"]?([A-Za-z0-9][A-Za-z0-9.-]*)/g);
   const trusted: string[] = [];
-  const mynetworks = lastMatch(text, /\bmynetworks\s*=\s*([^\n'"]+)/g);
+  const mynetworks = lastMatch(text, "mynetworks", /\bmynetworks\s*=\s*([^\n'"]+)/g);
   if (mynetworks)
     trusted.push(
       ...mynetworks
@@ -119,7 +144,11 @@ function readHostScriptFactsNow(text: string): HostScriptFacts {
         .filter((e) => e !== "" && !e.startsWith("$"))
         .map(postfixNetwork),
     );
-  for (const m of text.matchAll(/\b(?:RELAY_NETWORKS|TRUSTED_NETWORKS)\s*[=:]\s*['"]?([^\n'"]+)/g)) {
+  for (const m of matchesWith(
+    text,
+    "_NETWORKS",
+    /\b(?:RELAY_NETWORKS|TRUSTED_NETWORKS)\s*[=:]\s*['"]?([^\n'"]+)/g,
+  )) {
     trusted.push(
       ...m[1]
         .split(/[\s,]+/)
@@ -127,23 +156,26 @@ function readHostScriptFactsNow(text: string): HostScriptFacts {
         .map(postfixNetwork),
     );
   }
-  const ip6tables = lastMatch(text, /"ip6tables"\s*:\s*(true|false)/g);
+  const ip6tables = lastMatch(text, '"ip6tables"', /"ip6tables"\s*:\s*(true|false)/g);
   const networks6 = new Set<string>();
-  for (const m of text.matchAll(/"fixed-cidr-v6"\s*:\s*"([^"]+)"/g)) networks6.add(m[1]);
-  for (const m of text.matchAll(/--subnet[= ]['"]?([0-9A-Fa-f:]+:[0-9A-Fa-f:]*\/\d+)/g)) networks6.add(m[1]);
-  for (const m of text.matchAll(/\bsubnet\s*:\s*['"]?([0-9A-Fa-f:]+:[0-9A-Fa-f:]*\/\d+)/g))
+  for (const m of matchesWith(text, '"fixed-cidr-v6"', /"fixed-cidr-v6"\s*:\s*"([^"]+)"/g))
+    networks6.add(m[1]);
+  for (const m of matchesWith(text, "--subnet", /--subnet[= ]['"]?([0-9A-Fa-f:]+:[0-9A-Fa-f:]*\/\d+)/g))
+    networks6.add(m[1]);
+  for (const m of matchesWith(text, "subnet", /\bsubnet\s*:\s*['"]?([0-9A-Fa-f:]+:[0-9A-Fa-f:]*\/\d+)/g))
     networks6.add(m[1]);
   return {
     postfix,
     exim,
     bindAddresses6: [...bind],
-    bindEnforced: /\bsmtp_bind_address_enforce\s*=\s*['"]?yes\b/.test(text),
+    bindEnforced:
+      text.includes("smtp_bind_address_enforce") && /\bsmtp_bind_address_enforce\s*=\s*['"]?yes\b/.test(text),
     eximInterfaceWithoutSeparator: eximNoSeparator,
     heloName: helo?.replace(/\.$/, "").toLowerCase(),
     tunnels: tunnelsOf(text),
-    dockerMailserver: /docker-mailserver/.test(text),
+    dockerMailserver: text.includes("docker-mailserver"),
     dockerIp6tables: ip6tables === undefined ? undefined : ip6tables === "true",
-    permitDocker: lastMatch(text, /\bPERMIT_DOCKER\s*[=:]\s*['"]?([a-z-]+)/g),
+    permitDocker: lastMatch(text, "PERMIT_DOCKER", /\bPERMIT_DOCKER\s*[=:]\s*['"]?([a-z-]+)/g),
     trustedNetworks: trusted,
     dockerNetworks6: [...networks6],
   };
